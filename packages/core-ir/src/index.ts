@@ -1,0 +1,7 @@
+export * from './errors.js';
+export * from './dtype.js';
+export * from './shape.js';
+export { Tensor } from './tensor.js';
+export { Graph, Node, Value, type Attrs, type AttrValue, type QuantParams } from './graph.js';
+export * from './ops/index.js';
+export { inferNode, inferShapes, validateGraph } from './infer.js';

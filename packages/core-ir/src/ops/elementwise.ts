@@ -1,0 +1,70 @@
+import { broadcastShapes } from '../shape.js';
+import { defineOp, type InferContext } from './schema.js';
+import { FLOATS, NUMERIC, broadcastMap, expectDType, req, where } from './util.js';
+import { GoldcrestError } from '../errors.js';
+
+function inferBinary(ctx: InferContext) {
+  const a = req(ctx, 0);
+  const b = req(ctx, 1);
+  expectDType(ctx, 0, NUMERIC);
+  if (a.dtype !== b.dtype) throw new GoldcrestError('E_DTYPE', `${where(ctx.node)}: inputs have dtypes ${a.dtype} and ${b.dtype}, expected the same`);
+  const shape = a.shape && b.shape ? broadcastShapes([a.shape, b.shape], where(ctx.node)) : undefined;
+  return [{ dtype: a.dtype, shape }];
+}
+
+const BINARY: Record<string, (x: number, y: number) => number> = {
+  Add: (x, y) => x + y,
+  Sub: (x, y) => x - y,
+  Mul: (x, y) => x * y,
+  Div: (x, y) => x / y,
+};
+const BINARY_BIG: Record<string, (x: bigint, y: bigint) => bigint> = {
+  Add: (x, y) => x + y,
+  Sub: (x, y) => x - y,
+  Mul: (x, y) => x * y,
+  Div: (x, y) => x / y,
+};
+
+for (const op of Object.keys(BINARY)) {
+  defineOp({
+    name: op,
+    doc: `Element-wise ${op.toLowerCase()} with numpy broadcasting.`,
+    inputs: [{ name: 'A' }, { name: 'B' }],
+    outputs: [{ name: 'C' }],
+    attrs: {},
+    infer: inferBinary,
+    evaluate: ([a, b]) => {
+      const t = a!.type;
+      const integer = !FLOATS.includes(t);
+      if (t === 'int64' || t === 'uint64') return [broadcastMap([a!, b!], t, (x, y) => BINARY_BIG[op](x as bigint, y as bigint))];
+      const f = BINARY[op];
+      return [broadcastMap([a!, b!], t, (x, y) => (integer && op === 'Div' ? Math.trunc(f(Number(x), Number(y))) : f(Number(x), Number(y))))];
+    },
+  });
+}
+
+/** Unary float activations: output dtype and shape equal the input's. */
+function defineUnary(name: string, doc: string, attrs: Record<string, { type: 'float'; default: number }> = {}) {
+  defineOp({
+    name,
+    doc,
+    inputs: [{ name: 'X' }],
+    outputs: [{ name: 'Y' }],
+    attrs,
+    infer: (ctx) => {
+      expectDType(ctx, 0, FLOATS);
+      const x = req(ctx, 0);
+      return [{ dtype: x.dtype, shape: x.shape }];
+    },
+  });
+}
+
+defineUnary('Relu', 'max(x, 0).');
+defineUnary('Sigmoid', '1 / (1 + exp(-x)).');
+defineUnary('Tanh', 'tanh(x).');
+defineUnary('HardSigmoid', 'max(0, min(1, alpha * x + beta)).', { alpha: { type: 'float', default: 0.2 }, beta: { type: 'float', default: 0.5 } });
+defineUnary('HardSwish', 'x * relu6(x + 3) / 6.');
+defineUnary('Clip', 'min(max(x, min), max); bounds are attributes (frontends fold constant bound inputs).', {
+  min: { type: 'float', default: -Infinity },
+  max: { type: 'float', default: Infinity },
+});

@@ -1,0 +1,9 @@
+// Importing this module registers every op schema.
+import './elementwise.js';
+import './nn.js';
+import './tensor-ops.js';
+
+export * from './schema.js';
+export { FUSED_ACTIVATIONS, LAYOUTS, AUTO_PADS, samePads, windowOutDim } from './nn.js';
+export { resolveSlice, reshapeTarget, permOf, shapeRange, squeezeShape, unsqueezeShape } from './tensor-ops.js';
+export { broadcastMap } from './util.js';
