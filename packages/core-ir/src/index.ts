@@ -4,4 +4,4 @@ export * from './shape.js';
 export { Tensor } from './tensor.js';
 export { Graph, Node, Value, type Attrs, type AttrValue, type QuantParams } from './graph.js';
 export * from './ops/index.js';
-export { inferNode, inferShapes, validateGraph } from './infer.js';
+export { inferNode, inferShapes, tryEvaluate, validateGraph, type InferOptions } from './infer.js';

@@ -1,9 +1,11 @@
 import { GoldcrestError, graphError } from './errors.js';
-import type { Graph, Node } from './graph.js';
-import { getSchema, resolveAttrs, type InferInput } from './ops/index.js';
+import type { Graph, Node, Value } from './graph.js';
+import { getSchema, resolveAttrs, shapeRange, type InferInput } from './ops/index.js';
+import { isStatic, numel } from './shape.js';
+import { Tensor } from './tensor.js';
 
 /** Shape/dtype inference for one node; writes the results onto its output values. */
-export function inferNode(node: Node, knownValues?: Map<unknown, import('./tensor.js').Tensor>): void {
+export function inferNode(node: Node, knownValues?: Map<Value, Tensor>): void {
   const schema = getSchema(node.op);
   const attrs = resolveAttrs(node);
   const inputs: (InferInput | undefined)[] = node.inputs.map((v) =>
@@ -19,9 +21,62 @@ export function inferNode(node: Node, knownValues?: Map<unknown, import('./tenso
   });
 }
 
-/** Runs shape and dtype inference over the whole graph in topological order. */
-export function inferShapes(graph: Graph): void {
-  for (const node of graph.nodes) inferNode(node);
+export interface InferOptions {
+  /**
+   * Also compute the values of nodes whose inputs are all known (initializers, `Shape` of a
+   * static shape, ...) with the schemas' reference `evaluate`, up to `maxElements` per output.
+   * This is how shape subgraphs get resolved: by constant folding in the converter, and at plan
+   * time in the runtime once the input shapes are known.
+   */
+  propagate?: boolean;
+  maxElements?: number;
+}
+
+/**
+ * Runs shape and dtype inference over the whole graph in topological order. Returns the
+ * values it could compute (empty unless `propagate`), keyed by Value.
+ */
+export function inferShapes(graph: Graph, opts: InferOptions = {}): Map<Value, Tensor> {
+  const known = new Map<Value, Tensor>();
+  const limit = opts.maxElements ?? 1 << 16;
+  for (const node of graph.nodes) {
+    inferNode(node, known);
+    if (!opts.propagate) continue;
+    const value = tryEvaluate(node, known, limit);
+    if (value) node.outputs.forEach((o, i) => known.set(o, value[i]));
+  }
+  return known;
+}
+
+/** Evaluates `node` when every input value is known (or, for Shape, the input shape is static). */
+export function tryEvaluate(node: Node, known: Map<Value, Tensor>, maxElements: number): Tensor[] | undefined {
+  const schema = getSchema(node.op);
+  if (node.op === 'Shape') {
+    const s = node.inputs[0]?.shape;
+    if (!s || !isStatic(s)) return undefined;
+    const attrs = resolveAttrs(node);
+    const [b, e] = shapeRange(s.length, attrs.start as number, attrs.end as number);
+    const dims = s.slice(b, e);
+    return [new Tensor('int64', dims.map((d) => BigInt(d)), [dims.length])];
+  }
+  if (!schema.evaluate) return undefined;
+  const ins: (Tensor | undefined)[] = [];
+  for (const v of node.inputs) {
+    if (!v) { ins.push(undefined); continue; }
+    const t = v.data ?? known.get(v);
+    if (!t || t.size > maxElements) return undefined;
+    ins.push(t);
+  }
+  for (const o of node.outputs) {
+    if (!o.shape || !isStatic(o.shape) || numel(o.shape) > maxElements) return undefined;
+  }
+  try {
+    return schema.evaluate(ins, resolveAttrs(node));
+  } catch (e) {
+    // An op the reference evaluator does not cover for these dtypes simply stays unfolded.
+    if (e instanceof GoldcrestError && e.code === 'E_UNSUPPORTED_OP') return undefined;
+    throw e;
+  }
 }
 
 /**

