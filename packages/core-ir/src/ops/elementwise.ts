@@ -2,6 +2,9 @@ import { broadcastShapes } from '../shape.js';
 import { defineOp, type InferContext } from './schema.js';
 import { FLOATS, NUMERIC, broadcastMap, expectDType, req, where } from './util.js';
 import { GoldcrestError } from '../errors.js';
+import type { Attrs } from '../graph.js';
+import type { Tensor } from '../tensor.js';
+import { activationFn, mapUnary } from './reference.js';
 
 function inferBinary(ctx: InferContext) {
   const a = req(ctx, 0);
@@ -44,7 +47,12 @@ for (const op of Object.keys(BINARY)) {
 }
 
 /** Unary float activations: output dtype and shape equal the input's. */
-function defineUnary(name: string, doc: string, attrs: Record<string, { type: 'float'; default: number }> = {}) {
+function defineUnary(
+  name: string,
+  doc: string,
+  attrs: Record<string, { type: 'float'; default: number }> = {},
+  fn: (attrs: Attrs) => (x: number) => number = () => activationFn(name.toLowerCase()),
+) {
   defineOp({
     name,
     doc,
@@ -56,15 +64,17 @@ function defineUnary(name: string, doc: string, attrs: Record<string, { type: 'f
       const x = req(ctx, 0);
       return [{ dtype: x.dtype, shape: x.shape }];
     },
+    evaluate: ([x], a) => [mapUnary(x as Tensor, fn(a), name)],
   });
 }
 
 defineUnary('Relu', 'max(x, 0).');
 defineUnary('Sigmoid', '1 / (1 + exp(-x)).');
 defineUnary('Tanh', 'tanh(x).');
-defineUnary('HardSigmoid', 'max(0, min(1, alpha * x + beta)).', { alpha: { type: 'float', default: 0.2 }, beta: { type: 'float', default: 0.5 } });
+defineUnary('HardSigmoid', 'max(0, min(1, alpha * x + beta)).', { alpha: { type: 'float', default: 0.2 }, beta: { type: 'float', default: 0.5 } },
+  (a) => activationFn('hardsigmoid', [a.alpha as number, a.beta as number]));
 defineUnary('HardSwish', 'x * relu6(x + 3) / 6.');
 defineUnary('Clip', 'min(max(x, min), max); bounds are attributes (frontends fold constant bound inputs).', {
   min: { type: 'float', default: -Infinity },
   max: { type: 'float', default: Infinity },
-});
+}, (a) => activationFn('clip', [a.min as number, a.max as number]));

@@ -2,6 +2,7 @@ import { shapeError } from '../errors.js';
 import { type Dim, type Shape, broadcastShapes, normAxis } from '../shape.js';
 import { type AttrSpec, defineOp, type InferContext } from './schema.js';
 import { FLOATS, expectDType, expectRank, req, where } from './util.js';
+import { batchNormRef, conv2dRef, globalAveragePoolRef, matmulRef, pool2dRef, softmaxRef } from './reference.js';
 
 export const LAYOUTS = ['NCHW', 'NHWC'] as const;
 export const AUTO_PADS = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'] as const;
@@ -80,6 +81,7 @@ defineOp({
     const [oh, ow] = windowOut(ctx, x, kh, kw);
     return [{ dtype: dt, shape: pack(layout, n, o, oh, ow) }];
   },
+  evaluate: conv2dRef,
 });
 
 defineOp({
@@ -92,6 +94,7 @@ defineOp({
     const dt = expectDType(ctx, 0, FLOATS);
     return [{ dtype: dt, shape: req(ctx, 0).shape }];
   },
+  evaluate: batchNormRef,
 });
 
 for (const name of ['MaxPool2D', 'AveragePool2D'] as const) {
@@ -115,6 +118,7 @@ for (const name of ['MaxPool2D', 'AveragePool2D'] as const) {
       const { n, c } = spatial(x, ctx.attrs.layout as string);
       return [{ dtype: dt, shape: pack(ctx.attrs.layout as string, n, c, oh, ow) }];
     },
+    evaluate: (ins, attrs) => pool2dRef(name === 'MaxPool2D' ? 'max' : 'avg', ins, attrs),
   });
 }
 
@@ -131,6 +135,7 @@ defineOp({
     const { n, c } = spatial(x, ctx.attrs.layout as string);
     return [{ dtype: dt, shape: pack(ctx.attrs.layout as string, n, c, 1, 1) }];
   },
+  evaluate: globalAveragePoolRef,
 });
 
 defineOp({
@@ -161,6 +166,7 @@ defineOp({
     if (b.length > 1) out.push(b2[b2.length - 1]);
     return [{ dtype: dt, shape: out }];
   },
+  evaluate: matmulRef,
 });
 
 defineOp({
@@ -175,5 +181,6 @@ defineOp({
     if (x) normAxis(ctx.attrs.axis as number, x.length, where(ctx.node));
     return [{ dtype: dt, shape: x }];
   },
+  evaluate: softmaxRef,
 });
 
