@@ -1,0 +1,96 @@
+import { type Graph, type Tensor, isStatic, shapeError } from '@goldcrest/core-ir';
+import { parseInputFiles, parseInputShapes } from '../args.js';
+import { UsageError } from '../errors.js';
+import type { Io } from '../io.js';
+import { randomTensor, rng } from '../random.js';
+import { defaultThreads, openModel } from '../session.js';
+import { type LatencyStats, fmtShape, latencyStats } from '../stats.js';
+import { decodeFeed } from './run.js';
+
+export interface BenchFlags {
+  threads?: number;
+  loops?: number;
+  warmup?: number;
+  json?: boolean;
+  inputShape?: string[];
+  input?: string[];
+  seed?: number;
+}
+
+export interface BenchResult {
+  model: string;
+  threads: number;
+  loops: number;
+  warmup: number;
+  inputs: Record<string, { dtype: string; shape: number[] }>;
+  loadMs: number;
+  latencyMs: LatencyStats;
+  peakRssMiB: number;
+}
+
+/** Seeded random feeds for every graph input; symbolic dims must be pinned by `shapes`. */
+export function randomFeeds(graph: Graph, shapes: Record<string, number[]>, seed: number): Record<string, Tensor> {
+  const next = rng(seed);
+  const feeds: Record<string, Tensor> = {};
+  for (const v of graph.inputs) {
+    const given = shapes[v.name];
+    const shape = given ?? v.shape;
+    if (!shape || !isStatic(shape)) {
+      throw shapeError(`input '${v.name}' has shape ${fmtShape(v.shape)} with symbolic dims: pin it with --input-shape ${v.name}=${(v.shape ?? []).map((d) => (typeof d === 'number' ? d : 1)).join(',') || '1'}`);
+    }
+    if (given && v.shape && (v.shape.length !== given.length || v.shape.some((d, i) => typeof d === 'number' && d !== given[i]))) {
+      throw shapeError(`--input-shape ${v.name}=${given.join(',')} does not fit the model's input shape ${fmtShape(v.shape)}`);
+    }
+    feeds[v.name] = randomTensor(v.dtype, shape, next);
+  }
+  return feeds;
+}
+
+export async function benchCommand(model: string, flags: BenchFlags, io: Io): Promise<BenchResult> {
+  const threads = flags.threads ?? defaultThreads();
+  const loops = flags.loops ?? 100;
+  const warmup = flags.warmup ?? 10;
+  const shapes = parseInputShapes(flags.inputShape);
+  const files = parseInputFiles(flags.input);
+  for (const f of files) {
+    if (!f.name) throw new UsageError(`bench --input needs a name: --input <name>=${f.path}`);
+  }
+  const given = Object.fromEntries(files.map((f) => [f.name!, decodeFeed(f.path)]));
+  for (const [name, t] of Object.entries(given)) shapes[name] ??= [...t.dims];
+
+  const { graph, session, loadMs } = await openModel(model, threads, shapes);
+  try {
+    const feeds = { ...randomFeeds(graph, shapes, flags.seed ?? 1), ...given };
+    for (let i = 0; i < warmup; i++) await session.run(feeds);
+    const samples: number[] = [];
+    for (let i = 0; i < loops; i++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      samples.push(performance.now() - t0);
+    }
+    const result: BenchResult = {
+      model,
+      threads,
+      loops,
+      warmup,
+      inputs: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { dtype: t.type, shape: [...t.dims] }])),
+      loadMs,
+      latencyMs: latencyStats(samples),
+      peakRssMiB: process.resourceUsage().maxRSS / 1024, // maxRSS is in KiB
+    };
+    if (flags.json) {
+      io.out(JSON.stringify(result));
+    } else {
+      const l = result.latencyMs;
+      const ms = (x: number) => `${x.toFixed(3)} ms`;
+      io.out(`bench ${model}: ${threads} thread${threads > 1 ? 's' : ''}, ${loops} loops after ${warmup} warmup`);
+      io.out(`  inputs   ${Object.entries(result.inputs).map(([k, v]) => `${k} ${v.dtype} ${fmtShape(v.shape)}`).join(', ')}`);
+      io.out(`  load     ${ms(loadMs)}`);
+      io.out(`  latency  median ${ms(l.median)}  min ${ms(l.min)}  p90 ${ms(l.p90)}  mean ${ms(l.mean)}`);
+      io.out(`  peak RSS ${result.peakRssMiB.toFixed(1)} MiB`);
+    }
+    return result;
+  } finally {
+    await session.release();
+  }
+}

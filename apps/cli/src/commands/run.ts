@@ -1,0 +1,117 @@
+import { join, resolve } from 'node:path';
+import { GoldcrestError, type Tensor, decodeNpy, encodeNpy, feedError, isStatic } from '@goldcrest/core-ir';
+import { parseInputFiles, sanitizeName } from '../args.js';
+import { UsageError } from '../errors.js';
+import { type Io, writeFileAtomic } from '../io.js';
+import { readInputFile } from '../model.js';
+import { defaultThreads, openModel } from '../session.js';
+import { fmtShape } from '../stats.js';
+
+export interface RunFlags {
+  input?: string[];
+  outputDir?: string;
+  threads?: number;
+}
+
+export interface RunResult {
+  /** output name -> file written */
+  files: Record<string, string>;
+  outputs: Record<string, Tensor>;
+  loadMs: number;
+  runMs: number;
+}
+
+/** First few values of a tensor, for the console. */
+export function preview(t: Tensor, max = 8): string {
+  const n = Math.min(max, t.size);
+  const txt: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = (t.data as ArrayLike<number | bigint | string>)[i];
+    if (t.type === 'float16') txt.push(String(Number(halfToFloat(v as number).toPrecision(5))));
+    else if (t.type === 'float32' || t.type === 'float64') txt.push(String(Number((v as number).toPrecision(6))));
+    else txt.push(typeof v === 'string' ? JSON.stringify(v) : String(v));
+  }
+  return `[${txt.join(', ')}${t.size > n ? `, ... (${t.size} values)` : ''}]`;
+}
+
+/** IEEE half bits -> number (float16 tensors store raw bits). */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+export async function runCommand(model: string, flags: RunFlags, io: Io): Promise<RunResult> {
+  if (!flags.outputDir) throw new UsageError('missing --output-dir <dir> (where each output is written as <name>.npy)');
+  const specs = parseInputFiles(flags.input);
+  if (specs.length === 0) throw new UsageError('no inputs: add --input <name>=<file.npy> for each model input');
+  const tensors = specs.map((s) => ({ ...s, tensor: decodeFeed(s.path) }));
+
+  // Shapes of the given arrays pin the model's input shapes when it has to be converted first.
+  const named = tensors.filter((t) => t.name !== undefined);
+  const inputShapes = Object.fromEntries(named.map((t) => [t.name!, [...t.tensor.dims]]));
+  const threads = flags.threads ?? defaultThreads();
+  const { graph, session, loadMs } = await openModel(model, threads, inputShapes);
+  try {
+    const feeds: Record<string, Tensor> = {};
+    for (const t of tensors) {
+      let name = t.name;
+      if (name === undefined) {
+        if (graph.inputs.length !== 1) {
+          throw new UsageError(`--input ${t.path} has no name, but the model has ${graph.inputs.length} inputs (${graph.inputs.map((v) => v.name).join(', ')}): use --input <name>=${t.path}`);
+        }
+        name = graph.inputs[0].name;
+      }
+      const input = graph.inputs.find((v) => v.name === name);
+      if (!input) throw feedError(`--input ${name}=${t.path}: the model has no input '${name}' (inputs: ${graph.inputs.map((v) => v.name).join(', ')})`);
+      if (name in feeds) throw new UsageError(`input '${name}' given twice`);
+      if (input.dtype !== t.tensor.type) {
+        throw feedError(`--input ${name}=${t.path}: the model expects ${input.dtype} but the file holds ${t.tensor.type}; convert it (e.g. np.save(path, a.astype(np.${input.dtype === 'bool' ? 'bool_' : input.dtype})))`);
+      }
+      if (input.shape && isStatic(input.shape) && fmtShape(input.shape) !== fmtShape(t.tensor.dims)) {
+        throw feedError(`--input ${name}=${t.path}: the model expects shape ${fmtShape(input.shape)} but the file holds ${fmtShape(t.tensor.dims)}`);
+      }
+      feeds[name] = t.tensor;
+    }
+    const missing = graph.inputs.filter((v) => !(v.name in feeds)).map((v) => v.name);
+    if (missing.length) throw feedError(`no --input for model input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}: add --input ${missing[0]}=<file.npy>`);
+
+    const t0 = performance.now();
+    const outputs = await session.run(feeds);
+    const runMs = performance.now() - t0;
+
+    const dir = resolve(flags.outputDir);
+    const files: Record<string, string> = {};
+    const used = new Set<string>();
+    io.out(`ran ${model} (${threads} thread${threads > 1 ? 's' : ''}): load ${loadMs.toFixed(1)} ms, run ${runMs.toFixed(2)} ms`);
+    for (const name of session.outputNames) {
+      const t = outputs[name];
+      if (!t) throw new GoldcrestError('E_RUNTIME', `the runtime returned no value for output '${name}'`);
+      // Two names may sanitize to the same file name: keep both by numbering the later one.
+      let base = sanitizeName(name);
+      for (let k = 2; used.has(base); k++) base = `${sanitizeName(name)}_${k}`;
+      used.add(base);
+      const file = join(dir, `${base}.npy`);
+      writeFileAtomic(file, encodeNpy(t));
+      files[name] = file;
+      io.out(`  ${name} ${t.type} ${fmtShape(t.dims)} -> ${join(flags.outputDir, `${base}.npy`)}`);
+      io.out(`    ${preview(t)}`);
+    }
+    return { files, outputs, loadMs, runMs };
+  } finally {
+    await session.release();
+  }
+}
+
+export function decodeFeed(path: string): Tensor {
+  const bytes = readInputFile(path, 'input');
+  try {
+    return decodeNpy(bytes);
+  } catch (e) {
+    if (e instanceof GoldcrestError) throw new GoldcrestError(e.code, `${path}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
