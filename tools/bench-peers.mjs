@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Peer benchmark: Goldcrest (built packages) vs onnxruntime-node on the same real models and the
+// same random inputs, interleaved run by run in one process so drift hits both equally.
+// Prints medians, p90 and the ratio goldcrest/ort per model and thread count, plus output agreement.
+//
+//   pnpm build && pnpm bench:peers [--runs 200] [--warmup 20] [--threads 1,2] [--models ppocr-cls,ppocr-det] [--json]
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, assetPath } from './assets.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '200' },
+    warmup: { type: 'string', default: '20' },
+    threads: { type: 'string', default: '1,2' },
+    models: { type: 'string', default: 'ppocr-cls,ppocr-det,silero-vad' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const runs = Number(args.runs);
+const warmup = Number(args.warmup);
+const threadCounts = args.threads.split(',').map(Number);
+if (!(runs > 0) || !(warmup >= 0) || threadCounts.some((t) => !(t > 0))) {
+  console.error('usage: bench-peers [--runs N] [--warmup N] [--threads 1,2] [--models a,b] [--json]');
+  process.exit(2);
+}
+
+/** The models and the feeds used for them (dynamic dims pinned to a typical size). */
+const MODELS = {
+  'ppocr-cls': { inputs: { x: ['float32', [1, 3, 48, 192]] } },
+  'ppocr-det': { inputs: { x: ['float32', [1, 3, 320, 320]] } },
+  'silero-vad': { inputs: { input: ['float32', [1, 512]], state: ['float32', [2, 1, 128]], sr: ['int64', [], [16000n]] } },
+};
+
+const dist = (pkg) => join(ROOT, 'packages', pkg, 'dist', 'index.js');
+for (const pkg of ['core-ir', 'converter', 'runtime-native']) {
+  if (!existsSync(dist(pkg))) {
+    console.error(`packages/${pkg}/dist is missing: run \`pnpm build\` first`);
+    process.exit(1);
+  }
+}
+const { convert } = await import(dist('converter'));
+const gc = await import(dist('runtime-native'));
+const ort = (await import('onnxruntime-node')).default;
+
+/** Deterministic feeds: a 32-bit xorshift stream mapped to [-1, 1). */
+function makeFeeds(spec, seed = 12345) {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 2 ** 31 - 1;
+  };
+  const raw = {};
+  for (const [name, [type, dims, fixed]] of Object.entries(spec.inputs)) {
+    const n = dims.reduce((a, b) => a * b, 1);
+    const data = type === 'int64' ? BigInt64Array.from(fixed ?? Array.from({ length: n }, () => 0n)) : Float32Array.from({ length: n }, next);
+    raw[name] = { type, dims, data };
+  }
+  return raw;
+}
+
+const toGc = (raw) => Object.fromEntries(Object.entries(raw).map(([k, t]) => [k, new gc.Tensor(t.type, t.data, t.dims)]));
+const toOrt = (raw) => Object.fromEntries(Object.entries(raw).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]));
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
+  const m = s.length >> 1;
+  return { median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, p90: q(0.9), min: s[0] };
+}
+
+/** max |a - b| / max |b| over every output (b = onnxruntime's). */
+function agreement(gcOut, ortOut) {
+  let worst = 0;
+  for (const [name, ref] of Object.entries(ortOut)) {
+    const got = gcOut[name];
+    if (!got) return { error: `goldcrest has no output '${name}'` };
+    if (got.data.length !== ref.data.length) return { error: `output '${name}' has ${got.data.length} values, onnxruntime ${ref.data.length}` };
+    let maxRef = 0;
+    let maxDiff = 0;
+    for (let i = 0; i < ref.data.length; i++) {
+      maxRef = Math.max(maxRef, Math.abs(Number(ref.data[i])));
+      maxDiff = Math.max(maxDiff, Math.abs(Number(got.data[i]) - Number(ref.data[i])));
+    }
+    worst = Math.max(worst, maxRef > 0 ? maxDiff / maxRef : maxDiff);
+  }
+  return { maxRelErr: worst };
+}
+
+const rows = [];
+const skipped = [];
+for (const name of args.models.split(',')) {
+  const spec = MODELS[name];
+  if (!spec) { skipped.push({ model: name, reason: `unknown model (known: ${Object.keys(MODELS).join(', ')})` }); continue; }
+  const path = assetPath(name);
+  const raw = makeFeeds(spec);
+  const inputShapes = Object.fromEntries(Object.entries(spec.inputs).map(([k, [, dims]]) => [k, dims]));
+  let graph;
+  try {
+    graph = await convert(path, { inputShapes });
+  } catch (e) {
+    skipped.push({ model: name, reason: `goldcrest cannot convert it yet: ${e.code ? `[${e.code}] ` : ''}${e.message}` });
+    continue;
+  }
+  for (const threads of threadCounts) {
+    let gSess;
+    let oSess;
+    try {
+      gSess = await gc.InferenceSession.create(graph, { threads });
+      oSess = await ort.InferenceSession.create(path, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+      const gFeeds = toGc(raw);
+      const oFeeds = toOrt(raw);
+      const check = agreement(await gSess.run(gFeeds), await oSess.run(oFeeds));
+      for (let i = 0; i < warmup; i++) { await gSess.run(gFeeds); await oSess.run(oFeeds); }
+      const tg = [];
+      const to = [];
+      // Alternate which engine goes first, so neither always runs on a cache warmed by the other.
+      for (let i = 0; i < runs; i++) {
+        const order = i % 2 ? ['o', 'g'] : ['g', 'o'];
+        for (const who of order) {
+          const t0 = performance.now();
+          if (who === 'g') { await gSess.run(gFeeds); tg.push(performance.now() - t0); }
+          else { await oSess.run(oFeeds); to.push(performance.now() - t0); }
+        }
+      }
+      const g = stats(tg);
+      const o = stats(to);
+      rows.push({ model: name, threads, runs, goldcrest: g, ort: o, ratio: g.median / o.median, ...check });
+    } catch (e) {
+      skipped.push({ model: name, threads, reason: `goldcrest cannot run it yet: ${e.code ? `[${e.code}] ` : ''}${e.message}` });
+      break;
+    } finally {
+      await gSess?.release?.();
+      await oSess?.release?.();
+    }
+  }
+}
+
+if (args.json) {
+  console.log(JSON.stringify({ runs, warmup, rows, skipped }));
+} else {
+  const ms = (x) => x.toFixed(3);
+  const table = [
+    ['model', 'threads', 'gc median ms', 'gc p90 ms', 'ort median ms', 'ort p90 ms', 'gc/ort', 'max rel err'],
+    ...rows.map((r) => [r.model, String(r.threads), ms(r.goldcrest.median), ms(r.goldcrest.p90), ms(r.ort.median), ms(r.ort.p90), r.ratio.toFixed(2), r.error ?? r.maxRelErr.toExponential(2)]),
+  ];
+  const w = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
+  console.log(`goldcrest vs onnxruntime-node ${ort.env?.versions?.common ?? ''}: ${runs} interleaved runs after ${warmup} warmup (lower ratio = goldcrest faster)`);
+  for (const r of table) console.log(r.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '));
+  for (const s of skipped) console.log(`skipped ${s.model}${s.threads ? ` at ${s.threads} threads` : ''}: ${s.reason}`);
+}
