@@ -33,9 +33,11 @@ inline __m512 Exp512(__m512 x) {
   return _mm512_scalef_ps(p, n);
 }
 
-inline __m512 Activate512(__m512 v, const ActParams& a) {
+// Compile-time kind for loops (the switch is hoisted out); Activate512 dispatches at run time.
+template <Act K>
+inline __m512 Activate512K(__m512 v, const ActParams& a) {
   const __m512 zero = _mm512_setzero_ps();
-  switch (a.kind) {
+  switch (K) {
     case Act::kNone: return v;
     case Act::kRelu: return _mm512_max_ps(v, zero);
     case Act::kRelu6: return _mm512_min_ps(_mm512_max_ps(v, zero), _mm512_set1_ps(6.f));
@@ -55,6 +57,47 @@ inline __m512 Activate512(__m512 v, const ActParams& a) {
   }
   return v;
 }
+
+inline __m512 Activate512(__m512 v, const ActParams& a) {
+  switch (a.kind) {
+    case Act::kNone: return Activate512K<Act::kNone>(v, a);
+    case Act::kRelu: return Activate512K<Act::kRelu>(v, a);
+    case Act::kRelu6: return Activate512K<Act::kRelu6>(v, a);
+    case Act::kClip: return Activate512K<Act::kClip>(v, a);
+    case Act::kHardSwish: return Activate512K<Act::kHardSwish>(v, a);
+    case Act::kHardSigmoid: return Activate512K<Act::kHardSigmoid>(v, a);
+    case Act::kSigmoid: return Activate512K<Act::kSigmoid>(v, a);
+  }
+  return v;
+}
+
+
+// Vector traits consumed by the ISA-generic kernel bodies (<family>/simd-impl.h).
+struct V512 {
+  using V = __m512;
+  using Mask = __mmask16;
+  static constexpr int kLanes = 16;
+  static V Zero() { return _mm512_setzero_ps(); }
+  static V Set1(float x) { return _mm512_set1_ps(x); }
+  static V Load(const float* p) { return _mm512_loadu_ps(p); }
+  static void Store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static Mask TailMask(size_t n) { return Mask16(n); }
+  static V LoadMasked(const float* p, Mask m) { return _mm512_maskz_loadu_ps(m, p); }
+  static V LoadMaskedOr(const float* p, Mask m, V fill) { return _mm512_mask_loadu_ps(fill, m, p); }
+  static void StoreMasked(float* p, Mask m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+  static V Add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V Sub(V a, V b) { return _mm512_sub_ps(a, b); }
+  static V Mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V Div(V a, V b) { return _mm512_div_ps(a, b); }
+  static V Max(V a, V b) { return _mm512_max_ps(a, b); }
+  static V Fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static float ReduceAdd(V v) { return _mm512_reduce_add_ps(v); }
+  static float ReduceMax(V v) { return _mm512_reduce_max_ps(v); }
+  static V Exp(V v) { return Exp512(v); }
+  template <Act K>
+  static V ActivateK(V v, const ActParams& a) { return Activate512K<K>(v, a); }
+  static V Activate(V v, const ActParams& a) { return Activate512(v, a); }
+};
 
 }  // namespace
 }  // namespace gc

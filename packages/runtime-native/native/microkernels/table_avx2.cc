@@ -1,4 +1,4 @@
-// avx2 microkernel table. Entries not yet vectorized point at the scalar TU's (non-inline) functions.
+// avx2 microkernel table: every entry is this ISA's own code (the B packer is the shared scalar one).
 #include "kernels.h"
 
 namespace gc {
@@ -10,12 +10,12 @@ extern const Microkernels kAvx2Microkernels = {
     f32_gemm_packed_b_floats_avx2,
     f32_gemm_pack_b_avx2,
     f32_gemm_avx2,
-    f32_dwconv_scalar,
-    f32_vbinary_scalar,
-    f32_vactivation_scalar,
-    f32_maxpool_scalar,
-    f32_global_avgpool_scalar,
-    f32_softmax_scalar,
+    f32_dwconv_avx2,
+    f32_vbinary_avx2,
+    f32_vactivation_avx2,
+    f32_maxpool_avx2,
+    f32_global_avgpool_avx2,
+    f32_softmax_avx2,
 };
 
 }  // namespace gc

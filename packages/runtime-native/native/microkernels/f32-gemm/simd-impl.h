@@ -1,0 +1,127 @@
+// ISA-generic body of the f32 GEMM, instantiated by avx2.cc (V256, 6 x 16) and avx512.cc
+// (V512, 12 x 32). Include after the ISA's *-common.h; everything stays in the anonymous namespace.
+//
+// Register tile: MR rows x NR = 2 vectors, 2*MR accumulators, A broadcast straight from its rows,
+// B from packed panels. K is blocked by kGemmKc so a kc x NR panel slice stays in L1 while
+// successive MR-row strips of A stream from L2; non-final K blocks keep partial sums in C (hence
+// `residual` must not alias C). N tails use masked loads/stores (panels are zero-padded, so the
+// FMAs themselves need no mask); M tails instantiate smaller tiles.
+#pragma once
+#include "../kernels.h"
+
+namespace gc {
+namespace {
+
+template <class S>
+struct GemmTileArgs {
+  int kc;
+  const float* a;  // first row of the strip, at column k0
+  int lda;
+  const float* b;  // panel slice at row k0: NR floats per k
+  float* c;
+  int ldc;
+  typename S::Mask m0, m1;  // valid columns of each vector
+  const float* bias;        // at column n0, or null
+  const float* res;         // at (row, n0), or null
+  int ldr;
+  const ActParams* act;
+  bool first, last;  // first K block starts from zero; last adds bias + residual and activates
+};
+
+template <class S, int R>
+void GemmTile(const GemmTileArgs<S>& t) {
+  using V = typename S::V;
+  constexpr int L = S::kLanes;
+  V acc0[R], acc1[R];
+  const float* ap[R];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+    ap[i] = t.a + static_cast<size_t>(i) * t.lda;
+    if (t.first) {
+      acc0[i] = S::Zero();
+      acc1[i] = S::Zero();
+    } else {
+      acc0[i] = S::LoadMasked(t.c + static_cast<size_t>(i) * t.ldc, t.m0);
+      acc1[i] = S::LoadMasked(t.c + static_cast<size_t>(i) * t.ldc + L, t.m1);
+    }
+  }
+  const float* b = t.b;
+  for (int k = 0; k < t.kc; ++k, b += 2 * L) {
+    const V b0 = S::Load(b);
+    const V b1 = S::Load(b + L);
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) {
+      const V av = S::Set1(ap[i][k]);
+      acc0[i] = S::Fma(av, b0, acc0[i]);
+      acc1[i] = S::Fma(av, b1, acc1[i]);
+    }
+  }
+  if (t.last) {
+    const V bias0 = t.bias ? S::LoadMasked(t.bias, t.m0) : S::Zero();
+    const V bias1 = t.bias ? S::LoadMasked(t.bias + L, t.m1) : S::Zero();
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) {
+      V v0 = S::Add(acc0[i], bias0);
+      V v1 = S::Add(acc1[i], bias1);
+      if (t.res) {
+        const float* r = t.res + static_cast<size_t>(i) * t.ldr;
+        v0 = S::Add(v0, S::LoadMasked(r, t.m0));
+        v1 = S::Add(v1, S::LoadMasked(r + L, t.m1));
+      }
+      acc0[i] = S::Activate(v0, *t.act);
+      acc1[i] = S::Activate(v1, *t.act);
+    }
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+    S::StoreMasked(t.c + static_cast<size_t>(i) * t.ldc, t.m0, acc0[i]);
+    S::StoreMasked(t.c + static_cast<size_t>(i) * t.ldc + L, t.m1, acc1[i]);
+  }
+}
+
+// rows in [1, R]: one instantiation per row count.
+template <class S, int R>
+void GemmTileRows(int rows, const GemmTileArgs<S>& t) {
+  if (rows == R) {
+    GemmTile<S, R>(t);
+  } else if constexpr (R > 1) {
+    GemmTileRows<S, R - 1>(rows, t);
+  }
+}
+
+template <class S, int MR>
+void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float* A, int lda,
+                const float* packed_b, const float* bias, const float* residual, int ldr, float* C, int ldc,
+                const ActParams& act) {
+  constexpr int L = S::kLanes;
+  constexpr int NR = 2 * L;
+  for (int k0 = 0;; k0 += kGemmKc) {
+    const int kc = K - k0 < kGemmKc ? K - k0 : kGemmKc;
+    GemmTileArgs<S> t;
+    t.kc = kc;
+    t.lda = lda;
+    t.ldc = ldc;
+    t.ldr = ldr;
+    t.act = &act;
+    t.first = k0 == 0;
+    t.last = k0 + kc >= K;
+    for (int p = panel_begin; p < panel_end; ++p) {
+      const int n0 = p * NR;
+      const int cols = N - n0 < NR ? N - n0 : NR;
+      t.m0 = S::TailMask(static_cast<size_t>(cols));
+      t.m1 = S::TailMask(cols > L ? static_cast<size_t>(cols - L) : 0);
+      t.b = packed_b + static_cast<size_t>(p) * K * NR + static_cast<size_t>(k0) * NR;
+      t.bias = bias ? bias + n0 : nullptr;
+      for (int m0 = 0; m0 < M; m0 += MR) {
+        t.a = A + static_cast<size_t>(m0) * lda + k0;
+        t.c = C + static_cast<size_t>(m0) * ldc + n0;
+        t.res = residual ? residual + static_cast<size_t>(m0) * ldr + n0 : nullptr;
+        GemmTileRows<S, MR>(M - m0 < MR ? M - m0 : MR, t);
+      }
+    }
+    if (t.last) break;
+  }
+}
+
+}  // namespace
+}  // namespace gc
