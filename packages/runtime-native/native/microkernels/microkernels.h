@@ -69,6 +69,14 @@ struct Microkernels {
 
   // ---- f32 softmax over contiguous rows of length n ----
   void (*softmax)(size_t rows, size_t n, const float* x, float* y);
+
+  // ---- additive refinement (microkernel engineer): GEMM tile geometry for operators ----
+  // gemm_mr: rows of one register tile; row ranges that are multiples of it avoid tail tiles.
+  // gemm_kc: the K block gemm() applies internally (0 = K not blocked): a kc x nr slice of a B panel
+  // stays in L1 while MR-row strips of A stream from L2, so operators need not block K themselves.
+  // Non-final K blocks keep partial sums in C, so `residual` must not alias C when 0 < gemm_kc < K.
+  int gemm_mr;
+  int gemm_kc;
 };
 
 extern const Microkernels kScalarMicrokernels;

@@ -16,6 +16,8 @@ extern const Microkernels kAvx2Microkernels = {
     f32_maxpool_avx2,
     f32_global_avgpool_avx2,
     f32_softmax_avx2,
+    kAvx2GemmMr,
+    kGemmKc,
 };
 
 }  // namespace gc

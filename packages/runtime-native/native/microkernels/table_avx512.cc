@@ -16,6 +16,8 @@ extern const Microkernels kAvx512Microkernels = {
     f32_maxpool_avx512,
     f32_global_avgpool_avx512,
     f32_softmax_avx512,
+    kAvx512GemmMr,
+    kGemmKc,
 };
 
 }  // namespace gc

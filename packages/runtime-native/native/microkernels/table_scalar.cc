@@ -16,6 +16,8 @@ extern const Microkernels kScalarMicrokernels = {
     f32_maxpool_scalar,
     f32_global_avgpool_scalar,
     f32_softmax_scalar,
+    1,
+    0,
 };
 
 }  // namespace gc
