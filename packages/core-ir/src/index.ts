@@ -6,3 +6,4 @@ export { Graph, Node, Value, type Attrs, type AttrValue, type QuantParams } from
 export * from './ops/index.js';
 export { inferNode, inferShapes, tryEvaluate, validateGraph, type InferOptions } from './infer.js';
 export { encodeNpy, decodeNpy } from './npy.js';
+export * from './io.js';
