@@ -74,3 +74,20 @@ export function bypass(graph: Graph, node: Node, to: Value, alsoRemove: Iterable
   removeIfDead(graph, [node, ...alsoRemove]);
   return true;
 }
+
+/**
+ * Removes `nodes` if dead and then, transitively, the producers of their inputs that became dead
+ * (e.g. a whole Shape -> Cast -> Slice -> Concat chain once its Reshape reads a constant).
+ */
+export function removeDeadUpstream(graph: Graph, nodes: Iterable<Node>): number {
+  let removed = 0;
+  const stack = [...nodes];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (!graph.nodes.includes(n) || !isDead(graph, n)) continue;
+    graph.removeNode(n);
+    removed++;
+    for (const v of n.inputs) if (v?.producer) stack.push(v.producer);
+  }
+  return removed;
+}

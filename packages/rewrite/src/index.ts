@@ -18,5 +18,5 @@ export {
   findMatches,
 } from './pattern.js';
 export { type Rule, type ApplyOptions, type ApplyResult, applyRules, mergeCounts } from './driver.js';
-export { replaceNode, insertBefore, useCount, isDead, removeIfDead, bypass } from './edit.js';
+export { replaceNode, insertBefore, useCount, isDead, removeIfDead, removeDeadUpstream, bypass } from './edit.js';
 export { type DceResult, eliminateDeadCode } from './dce.js';

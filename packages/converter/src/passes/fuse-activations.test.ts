@@ -1,0 +1,119 @@
+import type { Graph, Value } from '@goldcrest/core-ir';
+import { applyRules } from '@goldcrest/rewrite';
+import { describe, expect, it } from 'vitest';
+import { Builder, expectSameNumerics, ops } from './fixtures.js';
+import { fuseActivationRules } from './fuse-activations.js';
+
+const fuse = (g: Graph) => applyRules(g, fuseActivationRules);
+
+/** x -> Conv2D -> act(...) -> y */
+function convThen(act: (b: Builder, v: Value) => Value) {
+  const b = new Builder();
+  const x = b.input('x', [1, 3, 5, 5]);
+  const c = b.node('Conv2D', [x, b.weight('w', [4, 3, 3, 3], -2, 2), b.weight('b', [4])], { pads: [1, 1, 1, 1] });
+  return b.output(act(b, c));
+}
+
+describe('fuseActivations', () => {
+  const cases: [string, (b: Builder, v: Value) => Value, string, number[]][] = [
+    ['Relu', (b, v) => b.node('Relu', [v]), 'relu', []],
+    ['Clip(0,6)', (b, v) => b.node('Clip', [v], { min: 0, max: 6 }), 'relu6', []],
+    ['Clip(0,inf)', (b, v) => b.node('Clip', [v], { min: 0 }), 'relu', []],
+    ['Clip(-1,1)', (b, v) => b.node('Clip', [v], { min: -1, max: 1 }), 'clip', [-1, 1]],
+    ['Sigmoid', (b, v) => b.node('Sigmoid', [v]), 'sigmoid', []],
+    ['HardSigmoid(0.2)', (b, v) => b.node('HardSigmoid', [v], { alpha: 0.2, beta: 0.5 }), 'hardsigmoid', [0.2, 0.5]],
+    ['HardSwish', (b, v) => b.node('HardSwish', [v]), 'hardswish', []],
+  ];
+  for (const [label, act, name, params] of cases) {
+    it(`Conv2D + ${label} -> activation '${name}'`, () => {
+      const g = convThen(act);
+      expectSameNumerics(g, (gr) => expect(fuse(gr).applied['fuse-activation']).toBe(1));
+      expect(ops(g)).toEqual(['Conv2D']);
+      expect(g.nodes[0].attrs.activation).toBe(name);
+      expect(g.nodes[0].attrs.activationParams).toEqual(params);
+      expect(g.nodes[0].outputs[0]).toBe(g.outputs[0]);
+    });
+  }
+
+  it('x * HardSigmoid(x) with alpha 1/6, beta 0.5 is HardSwish, then fused into the conv', () => {
+    const g = convThen((b, v) => b.node('Mul', [b.node('HardSigmoid', [v], { alpha: 1 / 6, beta: 0.5 }), v]));
+    expectSameNumerics(g, (gr) => {
+      const r = fuse(gr);
+      expect(r.applied['hardswish-hardsigmoid']).toBe(1);
+      expect(r.applied['fuse-activation']).toBe(1);
+    });
+    expect(ops(g)).toEqual(['Conv2D']);
+    expect(g.nodes[0].attrs.activation).toBe('hardswish');
+  });
+
+  it('PP-OCR SE gate x * HardSigmoid(x; alpha 0.2) is NOT HardSwish', () => {
+    const g = convThen((b, v) => b.node('Mul', [v, b.node('HardSigmoid', [v], { alpha: 0.2, beta: 0.5 })]));
+    expectSameNumerics(g, (gr) => expect(fuse(gr).steps).toBe(0));
+    expect(ops(g)).toEqual(['Conv2D', 'HardSigmoid', 'Mul']);
+  });
+
+  const decomposed: [string, (b: Builder, v: Value) => Value][] = [
+    ['Div(Mul(x, Clip(Add(x,3),0,6)), 6)', (b, v) => b.node('Div', [b.node('Mul', [v, b.node('Clip', [b.node('Add', [v, b.f32('three', [3])])], { min: 0, max: 6 })]), b.f32('six', [6])])],
+    ['Mul(Mul(Clip(Add(3,x)), x), 1/6)', (b, v) => b.node('Mul', [b.f32('sixth', [1 / 6]), b.node('Mul', [b.node('Clip', [b.node('Add', [b.f32('three', [3]), v])], { min: 0, max: 6 }), v])])],
+    ['Mul(x, Div(Clip(Add(x,3)), 6))', (b, v) => b.node('Mul', [v, b.node('Div', [b.node('Clip', [b.node('Add', [v, b.f32('three', [3])])], { min: 0, max: 6 }), b.f32('six', [6])])])],
+  ];
+  for (const [label, build] of decomposed) {
+    it(`decomposed hardswish ${label} -> HardSwish -> fused`, () => {
+      const g = convThen(build);
+      expectSameNumerics(g, (gr) => fuse(gr));
+      expect(ops(g)).toEqual(['Conv2D']);
+      expect(g.nodes[0].attrs.activation).toBe('hardswish');
+    });
+  }
+
+  it('does not mistake x * Clip(x + 3, 0, 6) / 5, or Clip(y + 3) for another y, for hardswish', () => {
+    const b = new Builder();
+    const x = b.input('x', [2, 4]);
+    const y = b.input('y', [2, 4]);
+    const wrongDiv = b.node('Div', [b.node('Mul', [x, b.node('Clip', [b.node('Add', [x, b.f32('three', [3])])], { min: 0, max: 6 })]), b.f32('five', [5])]);
+    const wrongX = b.node('Div', [b.node('Mul', [x, b.node('Clip', [b.node('Add', [y, b.f32('three2', [3])])], { min: 0, max: 6 })]), b.f32('six', [6])]);
+    const g = b.output(wrongDiv, wrongX);
+    expectSameNumerics(g, (gr) => expect(fuse(gr).steps).toBe(0));
+  });
+
+  it('a conv whose output has another reader keeps its activation separate', () => {
+    const b = new Builder();
+    const x = b.input('x', [1, 2, 3, 3]);
+    const c = b.node('Conv2D', [x, b.weight('w', [2, 2, 1, 1])]);
+    const g = b.output(b.node('Relu', [c]), b.node('Sigmoid', [c]));
+    expectSameNumerics(g, (gr) => expect(fuse(gr).steps).toBe(0));
+  });
+
+  it('MatMul + Add(bias vector) + Relu -> MatMul(bias, relu); batched MatMul too', () => {
+    const b = new Builder();
+    const x = b.input('x', [2, 3, 5]);
+    const m = b.node('MatMul', [x, b.weight('w', [5, 4])]);
+    const a = b.node('Add', [b.weight('bias', [1, 4]), m]);
+    const g = b.output(b.node('Relu', [a], {}, 'y'));
+    expectSameNumerics(g, (gr) => {
+      const r = fuse(gr);
+      expect(r.applied['matmul-add-bias']).toBe(1);
+      expect(r.applied['fuse-activation']).toBe(1);
+    });
+    expect(ops(g)).toEqual(['MatMul']);
+    expect(g.nodes[0].inputs[2]!.shape).toEqual([4]);
+    expect(g.nodes[0].attrs.activation).toBe('relu');
+  });
+
+  it('MatMul + Add of a non-vector constant, or one that widens the output, stays', () => {
+    const b = new Builder();
+    const x = b.input('x', [3, 5]);
+    const m1 = b.node('MatMul', [x, b.weight('w', [5, 4])]);
+    const full = b.node('Add', [m1, b.weight('full', [3, 4])]);
+    const m2 = b.node('MatMul', [x, b.weight('w2', [5, 4])]);
+    const widen = b.node('Add', [m2, b.weight('wide', [2, 1, 4])]);
+    const g = b.output(full, widen);
+    expectSameNumerics(g, (gr) => expect(fuse(gr).steps).toBe(0));
+  });
+
+  it('Conv2D + Add(per-channel constant [C,1,1]) folds into the conv bias', () => {
+    const g = convThen((b, v) => b.node('Add', [v, b.weight('cb', [4, 1, 1])]));
+    expectSameNumerics(g, (gr) => expect(fuse(gr).applied['conv-add-bias']).toBe(1));
+    expect(ops(g)).toEqual(['Conv2D']);
+  });
+});

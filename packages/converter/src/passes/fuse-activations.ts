@@ -1,0 +1,145 @@
+/**
+ * Activation fusion as a rule table:
+ * - HardSwish recognition: x * HardSigmoid(x) with alpha 1/6, beta 1/2 (NOT PP-OCR's SE gate,
+ *   alpha 0.2), and the decomposed x * Clip(x + 3, 0, 6) / 6 (or * 1/6, or x * (Clip(..) / 6)).
+ * - Conv2D / MatMul followed by Relu, Clip, Sigmoid, HardSigmoid, HardSwish -> `activation` attr.
+ * - MatMul + Add(constant vector over the last dim) -> MatMul bias input;
+ *   Conv2D + Add(constant per-channel) -> Conv2D bias.
+ */
+import { type Attrs, type Graph, type Node, Tensor, type Value, inferNode } from '@goldcrest/core-ir';
+import { type Match, type Pattern, type Rule, any, constant, op, removeIfDead, replaceNode, scalar } from '@goldcrest/rewrite';
+
+const near = (a: number, b: number, tol = 1e-4) => Math.abs(a - b) <= tol;
+
+/** The fused-activation form of an activation node, or undefined when it has none. */
+export function activationOf(node: Node): { activation: string; activationParams: number[] } | undefined {
+  const a = node.attrs;
+  switch (node.op) {
+    case 'Relu': return { activation: 'relu', activationParams: [] };
+    case 'Sigmoid': return { activation: 'sigmoid', activationParams: [] };
+    case 'HardSwish': return { activation: 'hardswish', activationParams: [] };
+    case 'HardSigmoid': return { activation: 'hardsigmoid', activationParams: [(a.alpha as number) ?? 0.2, (a.beta as number) ?? 0.5] };
+    case 'Clip': {
+      const lo = (a.min as number | undefined) ?? -Infinity;
+      const hi = (a.max as number | undefined) ?? Infinity;
+      if (lo === 0 && hi === 6) return { activation: 'relu6', activationParams: [] };
+      if (lo === 0 && hi === Infinity) return { activation: 'relu', activationParams: [] };
+      return { activation: 'clip', activationParams: [lo, hi] };
+    }
+    default: return undefined;
+  }
+}
+
+const unfused = (a: Attrs) => a.activation === 'none';
+
+/** Conv2D / MatMul + activation -> one node with the activation fused. */
+export const fuseActivationRule: Rule = {
+  name: 'fuse-activation',
+  pattern: op(['Relu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish'], [
+    op(['Conv2D', 'MatMul'], [], { name: 'producer', singleUse: true, attrs: unfused }),
+  ]),
+  rewrite: (m, g) => {
+    const act = activationOf(m.root)!;
+    const p = m.nodes.producer;
+    const fused = replaceNode(g, m.root, p.op, [...p.inputs], { ...p.attrs, ...act });
+    removeIfDead(g, [p]);
+    fused.name = p.name;
+    return true;
+  },
+};
+
+/** Replaces the matched root by HardSwish(x) when shapes agree (a broadcasting constant must not widen x). */
+function toHardSwish(m: Match, g: Graph): boolean {
+  const x = m.values.x;
+  const out = m.root.outputs[0];
+  if (!x.shape || !out.shape || x.shape.join() !== out.shape.join() || x.dtype !== out.dtype) return false;
+  replaceNode(g, m.root, 'HardSwish', [x]);
+  removeIfDead(g, m.matched.slice(1));
+  return true;
+}
+
+// relu6(x + 3): Clip(Add(x, 3), 0, 6)
+const relu6Plus3: Pattern = op('Clip', [op('Add', [any('x'), scalar(3)], { commutative: true, singleUse: true })], {
+  singleUse: true,
+  attrs: (a) => a.min === 0 && a.max === 6,
+});
+const xTimesRelu6 = op('Mul', [any('x'), relu6Plus3], { commutative: true, singleUse: true });
+
+export const hardSwishRules: Rule[] = [
+  {
+    name: 'hardswish-hardsigmoid',
+    pattern: op('Mul', [any('x'), op('HardSigmoid', [any('x')], {
+      singleUse: true,
+      attrs: (a) => near(a.alpha as number, 1 / 6) && near(a.beta as number, 0.5),
+    })], { commutative: true }),
+    rewrite: toHardSwish,
+  },
+  { name: 'hardswish-div6', pattern: op('Div', [xTimesRelu6, scalar(6, undefined, 1e-5)]), rewrite: toHardSwish },
+  { name: 'hardswish-mul-sixth', pattern: op('Mul', [xTimesRelu6, scalar(1 / 6, undefined, 1e-5)], { commutative: true }), rewrite: toHardSwish },
+  {
+    name: 'hardswish-x-times-gate',
+    pattern: op('Mul', [any('x'), op(['Div', 'Mul'], [relu6Plus3, constant('k')], {
+      singleUse: true,
+      where: (n, mt) => {
+        const k = mt.consts.k;
+        return k.size > 0 && k.toNumbers().every((v) => near(n.op === 'Div' ? v : 1 / v, 6, 1e-4));
+      },
+    })], { commutative: true }),
+    rewrite: toHardSwish,
+  },
+];
+
+/** The constant as a flat [n] float32 vector when it broadcasts along the last (or channel) axis only. */
+function vectorAlong(t: Tensor, n: number, trailingOnes: number): Float32Array | undefined {
+  if (t.type !== 'float32' || t.size !== n) return undefined;
+  const d = t.dims;
+  // Allowed: [n], [.., n, 1 x trailingOnes] with every other dim 1.
+  const k = d.length - 1 - trailingOnes;
+  if (k < 0 || d[k] !== n || d.some((v, i) => i !== k && v !== 1)) return undefined;
+  return t.data as Float32Array;
+}
+
+function addBias(m: Match, g: Graph, channels: number | undefined, trailingOnes: number): boolean {
+  const p = m.nodes.producer;
+  const out = p.outputs[0];
+  const c = m.consts.c;
+  if (channels === undefined || !out.shape || c.dims.length > out.shape.length) return false;
+  if (m.root.outputs[0].shape?.join() !== out.shape.join()) return false;
+  const vec = vectorAlong(c, channels, trailingOnes);
+  if (!vec) return false;
+  const old = p.inputs[2]?.data?.data as Float32Array | undefined;
+  if (p.inputs[2] && !old) return false; // a computed bias: leave the Add
+  const bias = new Float32Array(channels);
+  for (let i = 0; i < channels; i++) bias[i] = vec[i] + (old ? old[i] : 0);
+  const bv: Value = g.addConstant(`${p.name}_bias`, new Tensor('float32', bias, [channels]));
+  const fused = replaceNode(g, m.root, p.op, [p.inputs[0], p.inputs[1], bv], { ...p.attrs });
+  removeIfDead(g, [p]);
+  fused.name = p.name;
+  inferNode(fused);
+  return true;
+}
+
+export const biasRules: Rule[] = [
+  {
+    name: 'matmul-add-bias',
+    pattern: op('Add', [op('MatMul', [], { name: 'producer', singleUse: true, attrs: unfused }), constant('c')], { commutative: true }),
+    rewrite: (m, g) => {
+      const s = m.nodes.producer.outputs[0].shape;
+      const n = s?.[s.length - 1];
+      return typeof n === 'number' && addBias(m, g, n, 0);
+    },
+  },
+  {
+    name: 'conv-add-bias',
+    pattern: op('Add', [op('Conv2D', [], { name: 'producer', singleUse: true, attrs: unfused }), constant('c')], { commutative: true }),
+    rewrite: (m, g) => {
+      const p = m.nodes.producer;
+      const nhwc = p.attrs.layout === 'NHWC';
+      const s = p.outputs[0].shape;
+      const ch = s?.[nhwc ? 3 : 1];
+      return typeof ch === 'number' && addBias(m, g, ch, nhwc ? 0 : 2);
+    },
+  },
+];
+
+export const fuseActivationRules: Rule[] = [...hardSwishRules, ...biasRules, fuseActivationRule];

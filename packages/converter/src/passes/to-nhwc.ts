@@ -1,0 +1,213 @@
+/**
+ * NCHW -> NHWC layout conversion. Step 1 (`convertToNHWC`) rewrites every layout-sensitive node
+ * (Conv2D, pools, GlobalAveragePool, BatchNorm) to NHWC, repacking constant conv weights to
+ * [O, KH, KW, I/g], with a Transpose into NHWC before it and one back to NCHW after it. Step 2
+ * (`layoutCleanupRules`) removes the boundary Transposes: cancel inverse pairs, push Transposes
+ * down through element-wise ops (permuting constant operands), and turn Transposes that only move
+ * size-1 axes into Reshapes. Graph inputs and outputs keep their NCHW shapes.
+ */
+import { type Attrs, type Graph, type Node, Tensor, type Value, getSchema, inferNode, isStatic, resolveAttrs } from '@goldcrest/core-ir';
+import { type Match, type Rule, any, bypass, constant, op, removeIfDead, replaceNode } from '@goldcrest/rewrite';
+
+export const TO_NHWC = [0, 2, 3, 1];
+export const TO_NCHW = [0, 3, 1, 2];
+const LAYOUT_OPS = ['Conv2D', 'MaxPool2D', 'AveragePool2D', 'GlobalAveragePool', 'BatchNorm'];
+
+/** Adds a node before `before` with one fresh output, infers its shape and returns the output. */
+function emit(g: Graph, before: Node, opName: string, inputs: (Value | null)[], attrs: Attrs, name: string): Value {
+  const n = g.addNode(opName, inputs, [{ name, dtype: inputs[0]!.dtype }], attrs, { before });
+  inferNode(n);
+  return n.outputs[0];
+}
+
+/** Transposes a constant tensor (any dtype with typed-array storage) by `perm`. */
+export function transposeTensor(t: Tensor, perm: number[]): Tensor {
+  const [out] = getSchema('Transpose').evaluate!([t], { perm });
+  return out;
+}
+
+/** Converts NCHW layout-sensitive nodes to NHWC with boundary Transposes; returns how many. */
+export function convertToNHWC(graph: Graph): number {
+  const toNhwc = new Map<Value, Value>(); // one Transpose per NCHW value, shared by its readers
+  const packed = new Map<Value, Value>(); // one repacked copy per conv weight
+  let converted = 0;
+  for (const node of [...graph.nodes]) {
+    if (!LAYOUT_OPS.includes(node.op)) continue;
+    const attrs = resolveAttrs(node);
+    const x = node.inputs[0];
+    if (attrs.layout !== 'NCHW' || !x?.shape || x.shape.length !== 4) continue;
+    let xt = toNhwc.get(x);
+    if (!xt) {
+      xt = emit(graph, node, 'Transpose', [x], { perm: TO_NHWC }, `${x.name}_nhwc`);
+      toNhwc.set(x, xt);
+    }
+    const inputs = [xt, ...node.inputs.slice(1)];
+    if (node.op === 'Conv2D') {
+      const w = node.inputs[1]!;
+      let wp = packed.get(w);
+      if (!wp) {
+        // [O, I/g, KH, KW] -> [O, KH, KW, I/g]; a computed weight gets a Transpose node (folded later if constant).
+        wp = w.data
+          ? graph.addConstant(`${w.name}_nhwc`, transposeTensor(w.data, TO_NHWC))
+          : emit(graph, node, 'Transpose', [w], { perm: TO_NHWC }, `${w.name}_nhwc`);
+        packed.set(w, wp);
+      }
+      inputs[1] = wp;
+    }
+    const y = emit(graph, node, node.op, inputs, { ...node.attrs, layout: 'NHWC' }, `${node.outputs[0].name}_nhwc`);
+    const back = replaceNode(graph, node, 'Transpose', [y], { perm: TO_NCHW });
+    back.name = graph.uniqueName(`${node.name}_to_nchw`);
+    y.producer!.name = node.name;
+    converted++;
+  }
+  return converted;
+}
+
+const isPerm = (p: number[], q: readonly number[]) => p.length === q.length && p.every((v, i) => v === q[i]);
+const identity = (p: number[]) => p.every((v, i) => v === i);
+const permAttr = (n: Node) => resolveAttrs(n).perm as number[];
+const invert = (p: number[]) => {
+  const inv = new Array<number>(p.length);
+  p.forEach((v, i) => { inv[v] = i; });
+  return inv;
+};
+
+/** Transpose(x, p) with the perm resolved; singleUse when it will be absorbed. */
+const transposeOf = (name: string, singleUse: boolean) =>
+  op('Transpose', [any(`${name}_in`)], { name, singleUse, where: (n) => n.inputs[0]!.shape !== undefined });
+
+/** Transpose(Transpose(x, p1), p2): identity -> x; otherwise one Transpose with the composed perm. */
+export const cancelTransposesRule: Rule = {
+  name: 'transpose-transpose',
+  pattern: op('Transpose', [op('Transpose', [any('x')], { name: 'inner' })]),
+  rewrite: (m, g) => {
+    const p1 = permAttr(m.nodes.inner);
+    const p2 = permAttr(m.root);
+    const q = p2.map((i) => p1[i]);
+    if (identity(q)) return bypass(g, m.root, m.values.x, [m.nodes.inner]);
+    replaceNode(g, m.root, 'Transpose', [m.values.x], { perm: q });
+    removeIfDead(g, [m.nodes.inner]);
+    return true;
+  },
+};
+
+const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Clip'];
+const BINARY = ['Add', 'Sub', 'Mul', 'Div'];
+
+/** Replaces `m.root` (which reads Transposes) by `opName(newInputs)` followed by Transpose(perm). */
+function sinkBelow(m: Match, g: Graph, newInputs: Value[], perm: number[], absorbed: Node[]): boolean {
+  const root = m.root;
+  const y = emit(g, root, root.op, newInputs, { ...root.attrs }, `${root.outputs[0].name}_t`);
+  y.producer!.name = g.uniqueName(`${root.name}_t`);
+  replaceNode(g, root, 'Transpose', [y], { perm });
+  removeIfDead(g, absorbed);
+  return true;
+}
+
+/** U(Transpose(x, p)) -> Transpose(U(x), p) for element-wise unary U. */
+export const sinkUnaryRule: Rule = {
+  name: 'transpose-through-unary',
+  pattern: op(UNARY, [transposeOf('t', true)]),
+  rewrite: (m, g) => sinkBelow(m, g, [m.values.t_in], permAttr(m.nodes.t), [m.nodes.t]),
+};
+
+/** B(Transpose(a, p), Transpose(b, p)) -> Transpose(B(a, b), p). */
+export const sinkBinaryRule: Rule = {
+  name: 'transpose-through-binary',
+  pattern: op(BINARY, [transposeOf('t', true), transposeOf('u', true)]),
+  rewrite: (m, g) => {
+    const p = permAttr(m.nodes.t);
+    if (!isPerm(p, permAttr(m.nodes.u))) return false;
+    if (m.nodes.t === m.nodes.u) return false;
+    return sinkBelow(m, g, [m.values.t_in, m.values.u_in], p, [m.nodes.t, m.nodes.u]);
+  },
+};
+
+/**
+ * The constant c' with Transpose(c', p) broadcasting like c: c is first padded with leading 1s to
+ * the Transpose's rank (so [C,1,1] against NCHW becomes [1,C,1,1]), then permuted by p^-1.
+ */
+export function permuteConstantFor(c: Tensor, perm: number[]): Tensor | undefined {
+  const r = perm.length;
+  if (c.dims.length > r) return undefined;
+  if (c.size === 1) return c; // broadcasts the same in any layout
+  const padded = new Tensor(c.type, c.data, [...new Array(r - c.dims.length).fill(1), ...c.dims]);
+  return transposeTensor(padded, invert(perm));
+}
+
+function sinkWithConstant(constFirst: boolean): Rule {
+  return {
+    name: 'transpose-through-binary-const',
+    pattern: op(BINARY, constFirst ? [constant('c'), transposeOf('t', true)] : [transposeOf('t', true), constant('c')]),
+    rewrite: (m, g) => {
+      const p = permAttr(m.nodes.t);
+      const out = m.root.outputs[0].shape;
+      const tOut = m.nodes.t.outputs[0].shape;
+      // The constant must not widen the result (else the transposed side is not the full shape).
+      if (!out || !tOut || out.join() !== tOut.join()) return false;
+      const c2 = permuteConstantFor(m.consts.c, p);
+      if (!c2) return false;
+      const cv = c2 === m.consts.c ? m.values.c : g.addConstant(`${m.values.c.name}_t`, c2);
+      const ins = constFirst ? [cv, m.values.t_in] : [m.values.t_in, cv];
+      return sinkBelow(m, g, ins, p, [m.nodes.t]);
+    },
+  };
+}
+
+/** A Transpose that keeps the order of all non-1 dims is a Reshape (a free view at run time). */
+export const transposeToReshapeRule: Rule = {
+  name: 'transpose-to-reshape',
+  pattern: op('Transpose', [any('x')]),
+  rewrite: (m, g) => {
+    const s = m.values.x.shape;
+    const out = m.root.outputs[0].shape;
+    if (!s || !out || !isStatic(out)) return false;
+    const p = permAttr(m.root);
+    const moved = p.filter((a) => s[a] !== 1);
+    for (let i = 1; i < moved.length; i++) if (moved[i] < moved[i - 1]) return false;
+    const target = g.addConstant(`${m.root.name}_shape`, new Tensor('int64', out, [out.length]));
+    replaceNode(g, m.root, 'Reshape', [m.values.x, target]);
+    return true;
+  },
+};
+
+/** Reshape(Reshape(x, s1), s2) -> Reshape(x, s2) when the result shape is static. */
+export const reshapeReshapeRule: Rule = {
+  name: 'reshape-reshape',
+  pattern: op('Reshape', [op('Reshape', [any('x')], { name: 'inner' }), any()]),
+  rewrite: (m, g) => {
+    const out = m.root.outputs[0].shape;
+    if (!out || !isStatic(out)) return false;
+    const target = g.addConstant(`${m.root.name}_shape`, new Tensor('int64', out, [out.length]));
+    replaceNode(g, m.root, 'Reshape', [m.values.x, target]);
+    removeIfDead(g, [m.nodes.inner]);
+    return true;
+  },
+};
+
+/** Ops that compute nothing: Identity, identity Transpose, Reshape to the same static shape. */
+export const noopRule: Rule = {
+  name: 'remove-noop',
+  pattern: op(['Identity', 'Transpose', 'Reshape'], [any('x')]),
+  rewrite: (m, g) => {
+    const n = m.root;
+    const x = m.values.x;
+    const out = n.outputs[0];
+    let noop = n.op === 'Identity';
+    if (n.op === 'Transpose') noop = identity(permAttr(n));
+    if (n.op === 'Reshape') noop = !!x.shape && !!out.shape && isStatic(x.shape) && x.shape.join() === out.shape.join();
+    return noop && bypass(g, n, x);
+  },
+};
+
+export const layoutCleanupRules: Rule[] = [
+  cancelTransposesRule,
+  noopRule,
+  sinkUnaryRule,
+  sinkBinaryRule,
+  sinkWithConstant(false),
+  { ...sinkWithConstant(true), name: 'transpose-through-binary-const-lhs' },
+  transposeToReshapeRule,
+  reshapeReshapeRule,
+];
+
