@@ -18,6 +18,12 @@ function ioError(action: string, path: string, e: unknown): GoldcrestError {
   return new GoldcrestError('E_IO', `cannot ${action} '${path}': ${reason}`, { cause: e });
 }
 
+function checkBytes(path: string, bytes: unknown): void {
+  if (typeof bytes !== 'string' && !(bytes instanceof Uint8Array)) {
+    throw new GoldcrestError('E_ARGUMENT', `cannot write '${path}': data must be a Uint8Array or a string, got ${bytes === null ? 'null' : typeof bytes}`);
+  }
+}
+
 /** Best effort: makes the rename itself durable. Not supported everywhere (e.g. Windows). */
 function fsyncDirSync(dir: string): void {
   try {
@@ -32,6 +38,7 @@ function fsyncDirSync(dir: string): void {
  * the old file is untouched. Throws E_IO naming the path.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+  checkBytes(path, bytes);
   const tmp = tempPathFor(path);
   try {
     const fh = await open(tmp, 'wx');
@@ -51,6 +58,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
 
 /** Synchronous writeFileAtomic (same guarantees). */
 export function writeFileAtomicSync(path: string, bytes: Uint8Array | string): void {
+  checkBytes(path, bytes);
   const tmp = tempPathFor(path);
   try {
     const fd = openSync(tmp, 'wx');
