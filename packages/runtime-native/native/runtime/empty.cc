@@ -1,0 +1,1 @@
+// Intentionally empty: keeps a static library target valid when it has no sources yet.

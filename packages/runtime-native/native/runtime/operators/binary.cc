@@ -1,0 +1,139 @@
+// Add / Sub / Mul / Div, float32, full numpy broadcasting. At build time the broadcast is
+// reduced to collapsed dims with per-operand strides; the innermost run is one vbinary call in
+// VV, VS or SV mode, the outer dims are walked with index counters.
+#include <algorithm>
+
+#include "runtime/operators/common.h"
+
+namespace gc {
+namespace {
+
+constexpr size_t kMinParallelElems = 16384;
+
+class BinaryOp final : public Operator {
+ public:
+  BinaryOp(const BuildContext& b, BinOp op) : op_(op) {
+    const TensorDesc& a = b.FloatInput(0);
+    const TensorDesc& bt = b.FloatInput(1);
+    const TensorDesc& y = b.Out(0);
+    a_ = b.InId(0);
+    b_ = b.InId(1);
+    y_ = b.OutId(0);
+    total_ = y.numel;
+    const size_t rank = y.dims.size();
+    if (a.dims.size() > rank || bt.dims.size() > rank) b.Fail(Status::kShape, "input rank exceeds output rank");
+    auto strides_of = [&](const TensorDesc& t) {
+      std::vector<int64_t> st(rank, 0);
+      int64_t acc = 1;
+      for (size_t j = t.dims.size(); j-- > 0;) {
+        const size_t i = rank - (t.dims.size() - j);
+        if (t.dims[j] != 1) {
+          if (t.dims[j] != y.dims[i]) b.Fail(Status::kShape, "input dims do not broadcast to the output dims");
+          st[i] = acc;
+        }
+        acc *= t.dims[j];
+      }
+      return st;
+    };
+    const std::vector<int64_t> sa = strides_of(a), sb = strides_of(bt);
+    // Drop size-1 dims, then merge neighbours that are contiguous (or broadcast) in both operands.
+    for (size_t i = 0; i < rank; i++) {
+      if (y.dims[i] == 1) continue;
+      if (!dims_.empty() && sa_.back() == sa[i] * y.dims[i] && sb_.back() == sb[i] * y.dims[i]) {
+        dims_.back() *= y.dims[i];
+        sa_.back() = sa[i];
+        sb_.back() = sb[i];
+        continue;
+      }
+      dims_.push_back(y.dims[i]);
+      sa_.push_back(sa[i]);
+      sb_.push_back(sb[i]);
+    }
+    if (dims_.empty()) {  // scalar output
+      dims_.push_back(1);
+      sa_.push_back(1);
+      sb_.push_back(1);
+    }
+    inner_ = static_cast<size_t>(dims_.back());
+    const int64_t ia = sa_.back(), ib = sb_.back();
+    mode_ = ia != 0 && ib != 0 ? BinMode::kVV : ia != 0 ? BinMode::kVS : BinMode::kSV;
+    dims_.pop_back();
+    sa_.pop_back();
+    sb_.pop_back();
+    outer_ = 1;
+    for (int64_t d : dims_) outer_ *= static_cast<size_t>(d);
+  }
+
+  void Run(const RunContext& ctx) override {
+    const float* a = ctx.Ptr(a_);
+    const float* bp = ctx.Ptr(b_);
+    float* y = ctx.Ptr(y_);
+    const int threads = ctx.pool.size();
+    if (total_ < kMinParallelElems || threads == 1) {
+      RunOuter(ctx.mk, a, bp, y, 0, outer_, 0, inner_);
+      return;
+    }
+    if (outer_ >= static_cast<size_t>(2 * threads)) {
+      const size_t per = ChunkSize(outer_, 4 * threads, 1);
+      ctx.pool.ParallelFor(CeilDiv(outer_, per), [&](size_t t, int) {
+        RunOuter(ctx.mk, a, bp, y, t * per, std::min(outer_, (t + 1) * per), 0, inner_);
+      });
+      return;
+    }
+    const size_t per = ChunkSize(inner_, CeilDiv(4 * threads, outer_), 4096);
+    const size_t chunks = CeilDiv(inner_, per);
+    ctx.pool.ParallelFor(outer_ * chunks, [&](size_t t, int) {
+      const size_t o = t / chunks, c = t % chunks;
+      RunOuter(ctx.mk, a, bp, y, o, o + 1, c * per, std::min(inner_, (c + 1) * per));
+    });
+  }
+
+ private:
+  // Outer indices [o0, o1), inner elements [i0, i1) of each.
+  void RunOuter(const Microkernels& mk, const float* a, const float* b, float* y, size_t o0, size_t o1, size_t i0, size_t i1) const {
+    const size_t nd = dims_.size();
+    int64_t idx[16] = {0};
+    std::vector<int64_t> big;  // only for absurd ranks
+    int64_t* id = idx;
+    if (nd > 16) {
+      big.assign(nd, 0);
+      id = big.data();
+    }
+    size_t off_a = 0, off_b = 0;
+    size_t rem = o0;
+    for (size_t k = nd; k-- > 0;) {
+      id[k] = static_cast<int64_t>(rem % static_cast<size_t>(dims_[k]));
+      rem /= static_cast<size_t>(dims_[k]);
+      off_a += static_cast<size_t>(id[k] * sa_[k]);
+      off_b += static_cast<size_t>(id[k] * sb_[k]);
+    }
+    const size_t n = i1 - i0;
+    const size_t ia = mode_ == BinMode::kSV ? 0 : i0, ib = mode_ == BinMode::kVS ? 0 : i0;
+    for (size_t o = o0; o < o1; o++) {
+      mk.vbinary(op_, mode_, n, a + off_a + ia, b + off_b + ib, y + o * inner_ + i0);
+      for (size_t k = nd; k-- > 0;) {  // advance the outer index
+        off_a += static_cast<size_t>(sa_[k]);
+        off_b += static_cast<size_t>(sb_[k]);
+        if (++id[k] < dims_[k]) break;
+        off_a -= static_cast<size_t>(sa_[k] * dims_[k]);
+        off_b -= static_cast<size_t>(sb_[k] * dims_[k]);
+        id[k] = 0;
+      }
+    }
+  }
+
+  BinOp op_;
+  BinMode mode_ = BinMode::kVV;
+  int a_ = -1, b_ = -1, y_ = -1;
+  size_t total_ = 0, inner_ = 1, outer_ = 1;
+  std::vector<int64_t> dims_, sa_, sb_;  // collapsed outer dims and operand strides
+};
+
+}  // namespace
+
+std::unique_ptr<Operator> CreateAdd(const BuildContext& b) { return std::make_unique<BinaryOp>(b, BinOp::kAdd); }
+std::unique_ptr<Operator> CreateSub(const BuildContext& b) { return std::make_unique<BinaryOp>(b, BinOp::kSub); }
+std::unique_ptr<Operator> CreateMul(const BuildContext& b) { return std::make_unique<BinaryOp>(b, BinOp::kMul); }
+std::unique_ptr<Operator> CreateDiv(const BuildContext& b) { return std::make_unique<BinaryOp>(b, BinOp::kDiv); }
+
+}  // namespace gc

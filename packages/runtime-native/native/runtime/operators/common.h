@@ -1,0 +1,34 @@
+// Helpers shared by the operator implementations.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+
+#include "runtime/operator.h"
+
+namespace gc {
+
+// Fused activation from packed attributes: kind code (core-ir FUSED_ACTIVATIONS order) + params.
+ActParams MakeAct(const BuildContext& b, int64_t kind, size_t param_index);
+
+inline size_t CeilDiv(size_t a, size_t b) { return (a + b - 1) / b; }
+
+// Splits [0, n) into about `parts` chunks of at least `min_chunk`; returns the chunk size.
+inline size_t ChunkSize(size_t n, size_t parts, size_t min_chunk) {
+  return std::max(min_chunk, CeilDiv(n, std::max<size_t>(1, parts)));
+}
+
+// Weights packed for the GEMM microkernel: `count` independent B matrices (groups or batches).
+struct PackedGemmB {
+  AlignedBuffer buf;
+  int K = 0, N = 0, count = 0;
+  size_t stride = 0;  // floats per packed matrix
+  const float* Get(int i) const { return buf.floats() + stride * static_cast<size_t>(i); }
+  float* Get(int i) { return buf.floats() + stride * static_cast<size_t>(i); }
+  void Init(const Microkernels& mk, int k, int n, int cnt);
+};
+
+// C[M, N] = act(A[M, K] * B + bias), tiled over rows and column panels on the pool.
+void ParallelGemm(const RunContext& ctx, int M, int K, int N, const float* A, int lda, const float* packed_b,
+                  const float* bias, float* C, int ldc, const ActParams& act);
+
+}  // namespace gc

@@ -1,0 +1,185 @@
+// Conv2D, NHWC, weights OHWI ([O, KH, KW, I/group]), optional bias, fused activation.
+// Packed attributes: ints [kh, kw, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l, pad_b, pad_r, group, act],
+// floats [act_p0, act_p1].
+// Three strategies, chosen at build time:
+//  - depthwise (group == C == O): the dwconv microkernel over output-row tiles;
+//  - 1x1, stride 1, no padding: GEMM directly on the input (M = N*H*W pixels, K = C/group), no copies;
+//  - otherwise: per row tile, im2col into per-thread scratch, then GEMM per group.
+#include <algorithm>
+#include <cstring>
+
+#include "runtime/operators/common.h"
+
+namespace gc {
+namespace {
+
+constexpr int kIm2colRows = 64;  // output pixels per im2col tile
+
+class Conv2DOp final : public Operator {
+ public:
+  explicit Conv2DOp(const BuildContext& b) : mk_(b.mk) {
+    const TensorDesc& x = b.FloatInput(0, 4);
+    const TensorDesc& w = b.FloatInput(1, 4);
+    const TensorDesc& y = b.Out(0);
+    x_ = b.InId(0);
+    y_ = b.OutId(0);
+    n_ = static_cast<int>(x.dims[0]);
+    h_ = static_cast<int>(x.dims[1]);
+    w_ = static_cast<int>(x.dims[2]);
+    c_ = static_cast<int>(x.dims[3]);
+    oh_ = static_cast<int>(y.dims[1]);
+    ow_ = static_cast<int>(y.dims[2]);
+    o_ = static_cast<int>(y.dims[3]);
+    kh_ = static_cast<int>(b.Int(0));
+    kw_ = static_cast<int>(b.Int(1));
+    sh_ = static_cast<int>(b.Int(2));
+    sw_ = static_cast<int>(b.Int(3));
+    dh_ = static_cast<int>(b.Int(4));
+    dw_ = static_cast<int>(b.Int(5));
+    pt_ = static_cast<int>(b.Int(6));
+    pl_ = static_cast<int>(b.Int(7));
+    const int pb = static_cast<int>(b.Int(8));
+    const int pr = static_cast<int>(b.Int(9));
+    group_ = static_cast<int>(b.Int(10));
+    act_ = MakeAct(b, b.Int(11), 0);
+    if (group_ <= 0 || c_ % group_ != 0 || o_ % group_ != 0) b.Fail(Status::kShape, "channels do not divide into groups");
+    cin_g_ = c_ / group_;
+    cout_g_ = o_ / group_;
+    if (w.dims[0] != o_ || w.dims[1] != kh_ || w.dims[2] != kw_ || w.dims[3] != cin_g_) {
+      b.Fail(Status::kShape, "weight dims do not match [O, KH, KW, I/group] for this input and output");
+    }
+    if (y.dims[0] != n_) b.Fail(Status::kShape, "batch of output differs from input");
+    const float* weights = b.ConstFloats(1);
+    if (b.HasInput(2)) {
+      const TensorDesc& bias = b.FloatInput(2, 1);
+      if (bias.dims[0] != o_) b.Fail(Status::kShape, "bias length differs from output channels");
+      bias_.Resize(sizeof(float) * o_);
+      std::memcpy(bias_.data(), b.ConstFloats(2), sizeof(float) * o_);
+    }
+    if (group_ == c_ && group_ == o_) {
+      mode_ = Mode::kDepthwise;
+      // [C, KH, KW, 1] -> [KH, KW, C]: channels innermost, like the activations.
+      dw_weights_.Resize(sizeof(float) * kh_ * kw_ * c_);
+      float* dst = dw_weights_.floats();
+      for (int ch = 0; ch < c_; ch++) {
+        for (int k = 0; k < kh_ * kw_; k++) dst[static_cast<size_t>(k) * c_ + ch] = weights[static_cast<size_t>(ch) * kh_ * kw_ + k];
+      }
+      return;
+    }
+    k_ = kh_ * kw_ * cin_g_;
+    const bool direct = kh_ == 1 && kw_ == 1 && sh_ == 1 && sw_ == 1 && pt_ == 0 && pl_ == 0 && pb == 0 && pr == 0 &&
+                        oh_ == h_ && ow_ == w_;
+    mode_ = direct ? Mode::kDirect : Mode::kIm2col;
+    packed_.Init(mk_, k_, cout_g_, group_);
+    for (int g = 0; g < group_; g++) {
+      // Group g's weights are rows [g*cout_g, (g+1)*cout_g) of the O x K matrix: B transposed.
+      mk_.gemm_pack_b(k_, cout_g_, weights + static_cast<size_t>(g) * cout_g_ * k_, k_, true, packed_.Get(g));
+    }
+    if (mode_ == Mode::kIm2col) thread_scratch_bytes = RoundScratch(sizeof(float) * kIm2colRows * k_);
+  }
+
+  void Run(const RunContext& ctx) override {
+    const float* x = ctx.Ptr(x_);
+    float* y = ctx.Ptr(y_);
+    const float* bias = bias_.bytes() ? bias_.floats() : nullptr;
+    switch (mode_) {
+      case Mode::kDepthwise: return RunDepthwise(ctx, x, y, bias);
+      case Mode::kDirect: return RunDirect(ctx, x, y, bias);
+      case Mode::kIm2col: return RunIm2col(ctx, x, y, bias);
+    }
+  }
+
+ private:
+  enum class Mode { kDepthwise, kDirect, kIm2col };
+
+  void RunDepthwise(const RunContext& ctx, const float* x, float* y, const float* bias) {
+    WindowParams p{h_, w_, c_, oh_, ow_, kh_, kw_, sh_, sw_, dh_, dw_, pt_, pl_};
+    const size_t rows_per = ChunkSize(oh_, CeilDiv(4 * ctx.pool.size(), n_), 1);
+    const size_t tiles = CeilDiv(oh_, rows_per);
+    const size_t in_img = static_cast<size_t>(h_) * w_ * c_;
+    const size_t out_img = static_cast<size_t>(oh_) * ow_ * c_;
+    const float* wts = dw_weights_.floats();
+    ctx.pool.ParallelFor(n_ * tiles, [&](size_t task, int) {
+      const size_t img = task / tiles;
+      const int r0 = static_cast<int>((task % tiles) * rows_per);
+      const int r1 = std::min(oh_, r0 + static_cast<int>(rows_per));
+      ctx.mk.dwconv(p, x + img * in_img, wts, bias, y + img * out_img, r0, r1, act_);
+    });
+  }
+
+  void RunDirect(const RunContext& ctx, const float* x, float* y, const float* bias) {
+    const int m = n_ * h_ * w_;
+    for (int g = 0; g < group_; g++) {
+      ParallelGemm(ctx, m, k_, cout_g_, x + static_cast<size_t>(g) * cin_g_, c_, packed_.Get(g),
+                   bias ? bias + static_cast<size_t>(g) * cout_g_ : nullptr, y + static_cast<size_t>(g) * cout_g_, o_, act_);
+    }
+  }
+
+  // Copies the k x k patches of output pixels [p0, p0 + rows) for group g into `col` (rows x K).
+  void Im2col(const float* x, int p0, int rows, int g, float* col) const {
+    const int pixels = oh_ * ow_;
+    for (int r = 0; r < rows; r++) {
+      const int p = p0 + r;
+      const int img = p / pixels;
+      const int oy = (p % pixels) / ow_;
+      const int ox = p % ow_;
+      float* dst = col + static_cast<size_t>(r) * k_;
+      const float* src_img = x + static_cast<size_t>(img) * h_ * w_ * c_ + static_cast<size_t>(g) * cin_g_;
+      for (int ky = 0; ky < kh_; ky++) {
+        const int iy = oy * sh_ - pt_ + ky * dh_;
+        for (int kx = 0; kx < kw_; kx++, dst += cin_g_) {
+          const int ix = ox * sw_ - pl_ + kx * dw_;
+          if (iy < 0 || iy >= h_ || ix < 0 || ix >= w_) {
+            std::memset(dst, 0, sizeof(float) * cin_g_);
+          } else {
+            std::memcpy(dst, src_img + (static_cast<size_t>(iy) * w_ + ix) * c_, sizeof(float) * cin_g_);
+          }
+        }
+      }
+    }
+  }
+
+  void RunIm2col(const RunContext& ctx, const float* x, float* y, const float* bias) {
+    const int m = n_ * oh_ * ow_;
+    const int threads = ctx.pool.size();
+    const int tm = std::min(kIm2colRows, std::max(8, (m + 2 * threads - 1) / (2 * threads)));
+    const int mt = (m + tm - 1) / tm;
+    const int nr = mk_.gemm_nr;
+    const int panels = (cout_g_ + nr - 1) / nr;
+    // Few row tiles (small feature maps): also split the panels; each task then redoes its im2col,
+    // which is cheap next to the GEMM.
+    const int nt = group_ == 1 ? std::min(panels, std::max(1, (4 * threads + mt - 1) / mt)) : 1;
+    const int ppt = (panels + nt - 1) / nt;
+    const int ntiles = (panels + ppt - 1) / ppt;
+    ctx.pool.ParallelFor(static_cast<size_t>(mt) * ntiles, [&](size_t task, int tid) {
+      const int mi = static_cast<int>(task / ntiles);
+      const int ni = static_cast<int>(task % ntiles);
+      const int p0 = mi * tm;
+      const int rows = std::min(tm, m - p0);
+      float* col = ctx.ThreadScratch(tid);
+      for (int g = 0; g < group_; g++) {
+        Im2col(x, p0, rows, g, col);
+        const int q0 = group_ == 1 ? ni * ppt : 0;
+        const int q1 = group_ == 1 ? std::min(panels, q0 + ppt) : panels;
+        mk_.gemm(rows, k_, cout_g_, q0, q1, col, k_, packed_.Get(g), bias ? bias + static_cast<size_t>(g) * cout_g_ : nullptr,
+                 nullptr, 0, y + static_cast<size_t>(p0) * o_ + static_cast<size_t>(g) * cout_g_, o_, act_);
+      }
+    });
+  }
+
+  const Microkernels& mk_;
+  Mode mode_ = Mode::kIm2col;
+  int x_ = -1, y_ = -1;
+  int n_ = 0, h_ = 0, w_ = 0, c_ = 0, oh_ = 0, ow_ = 0, o_ = 0;
+  int kh_ = 1, kw_ = 1, sh_ = 1, sw_ = 1, dh_ = 1, dw_ = 1, pt_ = 0, pl_ = 0;
+  int group_ = 1, cin_g_ = 0, cout_g_ = 0, k_ = 0;
+  ActParams act_;
+  AlignedBuffer bias_, dw_weights_;
+  PackedGemmB packed_;
+};
+
+}  // namespace
+
+std::unique_ptr<Operator> CreateConv2D(const BuildContext& b) { return std::make_unique<Conv2DOp>(b); }
+
+}  // namespace gc

@@ -1,0 +1,243 @@
+// Data movement for any element type (bytes are moved, never interpreted):
+// Transpose (ints = perm), Slice (ints = [starts..., steps...] per input axis, resolved by the
+// planner), Concat (ints [axis]), Gather (ints [axis]; indices int32 or int64).
+// Transpose and Slice are both a strided copy into a contiguous output.
+#include <algorithm>
+#include <cstring>
+
+#include "runtime/operators/common.h"
+
+namespace gc {
+namespace {
+
+constexpr size_t kParallelBytes = 1 << 18;
+
+std::vector<int64_t> RowStrides(const std::vector<int64_t>& dims) {
+  std::vector<int64_t> st(dims.size());
+  int64_t acc = 1;
+  for (size_t i = dims.size(); i-- > 0;) {
+    st[i] = acc;
+    acc *= dims[i];
+  }
+  return st;
+}
+
+// out (contiguous, dims `dims`) [i...] = src[base + sum(i_k * strides_k)], element size `es`.
+class StridedCopyOp final : public Operator {
+ public:
+  StridedCopyOp(const BuildContext& b, const std::vector<int64_t>& out_dims, const std::vector<int64_t>& src_strides, int64_t base)
+      : base_(base) {
+    x_ = b.InId(0);
+    y_ = b.OutId(0);
+    es_ = DTypeSize(b.In(0).dtype);
+    if (es_ == 0 || b.In(0).dtype != b.Out(0).dtype) b.Fail(Status::kDtype, "input and output element types differ or are unknown");
+    // Drop size-1 dims, merge dims that stay contiguous in the source.
+    for (size_t i = 0; i < out_dims.size(); i++) {
+      if (out_dims[i] == 1) continue;
+      if (!dims_.empty() && strides_.back() == src_strides[i] * out_dims[i]) {
+        dims_.back() *= out_dims[i];
+        strides_.back() = src_strides[i];
+        continue;
+      }
+      dims_.push_back(out_dims[i]);
+      strides_.push_back(src_strides[i]);
+    }
+    if (dims_.empty()) {
+      dims_.push_back(1);
+      strides_.push_back(1);
+    }
+    inner_ = dims_.back();
+    inner_stride_ = strides_.back();
+    dims_.pop_back();
+    strides_.pop_back();
+    outer_ = 1;
+    for (int64_t d : dims_) outer_ *= static_cast<size_t>(d);
+  }
+
+  void Run(const RunContext& ctx) override {
+    const uint8_t* x = ctx.Ptr<uint8_t>(x_);
+    uint8_t* y = ctx.Ptr<uint8_t>(y_);
+    const size_t bytes = outer_ * static_cast<size_t>(inner_) * es_;
+    if (bytes < kParallelBytes || outer_ < 2) {
+      Copy(x, y, 0, outer_);
+      return;
+    }
+    const size_t per = ChunkSize(outer_, 4 * ctx.pool.size(), 1);
+    ctx.pool.ParallelFor(CeilDiv(outer_, per), [&](size_t t, int) { Copy(x, y, t * per, std::min(outer_, (t + 1) * per)); });
+  }
+
+ private:
+  template <class T>
+  static void Gather1(const uint8_t* src, int64_t stride, int64_t n, uint8_t* dst) {
+    const T* s = reinterpret_cast<const T*>(src);
+    T* d = reinterpret_cast<T*>(dst);
+    for (int64_t i = 0; i < n; i++) d[i] = s[i * stride];
+  }
+
+  void Copy(const uint8_t* x, uint8_t* y, size_t o0, size_t o1) const {
+    const size_t nd = dims_.size();
+    std::vector<int64_t> idx(nd, 0);
+    int64_t off = base_;
+    size_t rem = o0;
+    for (size_t k = nd; k-- > 0;) {
+      idx[k] = static_cast<int64_t>(rem % static_cast<size_t>(dims_[k]));
+      rem /= static_cast<size_t>(dims_[k]);
+      off += idx[k] * strides_[k];
+    }
+    for (size_t o = o0; o < o1; o++) {
+      const uint8_t* src = x + off * static_cast<int64_t>(es_);
+      uint8_t* dst = y + o * static_cast<size_t>(inner_) * es_;
+      if (inner_stride_ == 1) {
+        std::memcpy(dst, src, static_cast<size_t>(inner_) * es_);
+      } else {
+        switch (es_) {
+          case 1: Gather1<uint8_t>(src, inner_stride_, inner_, dst); break;
+          case 2: Gather1<uint16_t>(src, inner_stride_, inner_, dst); break;
+          case 4: Gather1<uint32_t>(src, inner_stride_, inner_, dst); break;
+          default: Gather1<uint64_t>(src, inner_stride_, inner_, dst); break;
+        }
+      }
+      for (size_t k = nd; k-- > 0;) {
+        off += strides_[k];
+        if (++idx[k] < dims_[k]) break;
+        off -= strides_[k] * dims_[k];
+        idx[k] = 0;
+      }
+    }
+  }
+
+  int x_ = -1, y_ = -1;
+  size_t es_ = 4;
+  int64_t base_ = 0, inner_ = 1, inner_stride_ = 1;
+  size_t outer_ = 1;
+  std::vector<int64_t> dims_, strides_;
+};
+
+class ConcatOp final : public Operator {
+ public:
+  explicit ConcatOp(const BuildContext& b) {
+    const TensorDesc& y = b.Out(0);
+    y_ = b.OutId(0);
+    const int64_t axis = b.Int(0);
+    if (axis < 0 || axis >= static_cast<int64_t>(y.dims.size())) b.Fail(Status::kShape, "concat axis out of range");
+    const size_t es = DTypeSize(y.dtype);
+    outer_ = 1;
+    for (int64_t i = 0; i < axis; i++) outer_ *= static_cast<size_t>(y.dims[i]);
+    size_t inner = es;
+    for (size_t i = axis + 1; i < y.dims.size(); i++) inner *= static_cast<size_t>(y.dims[i]);
+    int64_t sum = 0;
+    for (size_t i = 0; i < b.node.inputs.size(); i++) {
+      const TensorDesc& t = b.In(i);
+      if (t.dtype != y.dtype || t.dims.size() != y.dims.size()) b.Fail(Status::kShape, "concat input " + std::to_string(i) + " differs in dtype or rank");
+      parts_.push_back({b.InId(i), static_cast<size_t>(t.dims[axis]) * inner});
+      sum += t.dims[axis];
+    }
+    if (sum != y.dims[axis]) b.Fail(Status::kShape, "concat inputs do not sum to the output dim");
+    row_bytes_ = static_cast<size_t>(y.dims[axis]) * inner;
+  }
+
+  void Run(const RunContext& ctx) override {
+    uint8_t* y = ctx.Ptr<uint8_t>(y_);
+    for (size_t o = 0; o < outer_; o++) {
+      uint8_t* dst = y + o * row_bytes_;
+      for (const Part& p : parts_) {
+        std::memcpy(dst, ctx.Ptr<uint8_t>(p.tensor) + o * p.bytes, p.bytes);
+        dst += p.bytes;
+      }
+    }
+  }
+
+ private:
+  struct Part {
+    int tensor;
+    size_t bytes;  // per outer index
+  };
+  int y_ = -1;
+  size_t outer_ = 1, row_bytes_ = 0;
+  std::vector<Part> parts_;
+};
+
+class GatherOp final : public Operator {
+ public:
+  explicit GatherOp(const BuildContext& b) {
+    const TensorDesc& x = b.In(0);
+    const TensorDesc& idx = b.In(1);
+    x_ = b.InId(0);
+    i_ = b.InId(1);
+    y_ = b.OutId(0);
+    name_ = b.Where();
+    if (idx.dtype != DType::kInt32 && idx.dtype != DType::kInt64) b.Fail(Status::kDtype, "indices must be int32 or int64");
+    idx64_ = idx.dtype == DType::kInt64;
+    const int64_t axis = b.Int(0);
+    if (axis < 0 || axis >= static_cast<int64_t>(x.dims.size())) b.Fail(Status::kShape, "gather axis out of range");
+    outer_ = 1;
+    for (int64_t i = 0; i < axis; i++) outer_ *= static_cast<size_t>(x.dims[i]);
+    axis_dim_ = x.dims[axis];
+    inner_bytes_ = DTypeSize(x.dtype);
+    for (size_t i = axis + 1; i < x.dims.size(); i++) inner_bytes_ *= static_cast<size_t>(x.dims[i]);
+    count_ = idx.numel;
+  }
+
+  void Run(const RunContext& ctx) override {
+    const uint8_t* x = ctx.Ptr<uint8_t>(x_);
+    uint8_t* y = ctx.Ptr<uint8_t>(y_);
+    const void* ip = ctx.ptrs[i_];
+    auto index = [&](size_t j) -> int64_t {
+      int64_t v = idx64_ ? static_cast<const int64_t*>(ip)[j] : static_cast<const int32_t*>(ip)[j];
+      if (v < 0) v += axis_dim_;
+      if (v < 0 || v >= axis_dim_) {
+        throw Error(Status::kRuntime, name_ + ": index " + std::to_string(v) + " is out of range for an axis of size " + std::to_string(axis_dim_));
+      }
+      return v;
+    };
+    for (size_t j = 0; j < count_; j++) index(j);  // validate before writing anything
+    for (size_t o = 0; o < outer_; o++) {
+      for (size_t j = 0; j < count_; j++) {
+        std::memcpy(y + (o * count_ + j) * inner_bytes_, x + (o * axis_dim_ + index(j)) * inner_bytes_, inner_bytes_);
+      }
+    }
+  }
+
+ private:
+  int x_ = -1, i_ = -1, y_ = -1;
+  bool idx64_ = true;
+  std::string name_;
+  size_t outer_ = 1, inner_bytes_ = 0, count_ = 0;
+  int64_t axis_dim_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Operator> CreateTranspose(const BuildContext& b) {
+  const TensorDesc& x = b.In(0);
+  const size_t rank = x.dims.size();
+  if (b.node.ints.size() != rank) b.Fail(Status::kShape, "perm length differs from input rank");
+  const std::vector<int64_t> st = RowStrides(x.dims);
+  std::vector<int64_t> src(rank), out(rank);
+  for (size_t k = 0; k < rank; k++) {
+    const int64_t p = b.node.ints[k];
+    if (p < 0 || p >= static_cast<int64_t>(rank)) b.Fail(Status::kShape, "perm entry out of range");
+    src[k] = st[p];
+    out[k] = x.dims[p];
+  }
+  return std::make_unique<StridedCopyOp>(b, out, src, 0);
+}
+
+std::unique_ptr<Operator> CreateSlice(const BuildContext& b) {
+  const TensorDesc& x = b.In(0);
+  const size_t rank = x.dims.size();
+  if (b.node.ints.size() != 2 * rank) b.Fail(Status::kInternal, "slice needs starts and steps for every axis");
+  const std::vector<int64_t> st = RowStrides(x.dims);
+  std::vector<int64_t> src(rank);
+  int64_t base = 0;
+  for (size_t k = 0; k < rank; k++) {
+    base += b.node.ints[k] * st[k];
+    src[k] = b.node.ints[rank + k] * st[k];
+  }
+  return std::make_unique<StridedCopyOp>(b, b.Out(0).dims, src, base);
+}
+
+std::unique_ptr<Operator> CreateConcat(const BuildContext& b) { return std::make_unique<ConcatOp>(b); }
+std::unique_ptr<Operator> CreateGather(const BuildContext& b) { return std::make_unique<GatherOp>(b); }
+
+}  // namespace gc

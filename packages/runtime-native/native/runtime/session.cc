@@ -1,0 +1,72 @@
+#include "runtime/session.h"
+
+#include <algorithm>
+#include <thread>
+
+namespace gc {
+
+Session::Session(Plan plan, const std::string& isa, int threads) : plan_(std::move(plan)) {
+  isa_ = SelectIsa(isa);
+  mk_ = &MicrokernelsFor(isa_);
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  pool_ = AcquireThreadPool(threads);
+  Validate();
+  arena_.Resize(plan_.arena_bytes);
+  ptrs_.resize(plan_.tensors.size());
+  for (size_t i = 0; i < plan_.tensors.size(); i++) {
+    TensorDesc& t = plan_.tensors[i];
+    ptrs_[i] = t.is_const ? static_cast<void*>(t.data.data()) : static_cast<void*>(arena_.data() + t.offset);
+  }
+  ops_.reserve(plan_.nodes.size());
+  for (const NodeDesc& node : plan_.nodes) {
+    const char* name = nullptr;
+    OperatorFactory factory = FindKernel(node.kernel, &name);
+    if (factory == nullptr) {
+      throw Error(Status::kUnsupportedOp, "node '" + node.name + "': kernel id " + std::to_string(node.kernel) + " is not in this build");
+    }
+    BuildContext b{plan_, node, *mk_, pool_->size()};
+    ops_.push_back(factory(b));
+    shared_scratch_ = std::max(shared_scratch_, RoundScratch(ops_.back()->shared_scratch_bytes));
+    thread_scratch_ = std::max(thread_scratch_, RoundScratch(ops_.back()->thread_scratch_bytes));
+  }
+  scratch_.Resize(shared_scratch_ + thread_scratch_ * static_cast<size_t>(pool_->size()));
+}
+
+void Session::Validate() const {
+  const size_t nt = plan_.tensors.size();
+  for (size_t i = 0; i < nt; i++) {
+    const TensorDesc& t = plan_.tensors[i];
+    if (DTypeSize(t.dtype) == 0) throw Error(Status::kDtype, "plan tensor " + std::to_string(i) + " has an unknown dtype");
+    if (t.bytes != t.numel * DTypeSize(t.dtype)) throw Error(Status::kInternal, "plan tensor " + std::to_string(i) + ": byte size does not match dims");
+    if (t.is_const ? t.data.bytes() < t.bytes : t.offset + t.bytes > plan_.arena_bytes) {
+      throw Error(Status::kInternal, "plan tensor " + std::to_string(i) + " lies outside its storage");
+    }
+  }
+  auto check = [&](int id, const NodeDesc& n, bool optional) {
+    if ((id < 0 && !optional) || id >= static_cast<int>(nt)) throw Error(Status::kInternal, "node '" + n.name + "' refers to tensor " + std::to_string(id));
+  };
+  for (const NodeDesc& n : plan_.nodes) {
+    for (int id : n.inputs) check(id, n, true);
+    for (int id : n.outputs) {
+      check(id, n, false);
+      if (plan_.tensors[id].is_const) throw Error(Status::kInternal, "node '" + n.name + "' writes a constant");
+    }
+  }
+  for (int id : plan_.inputs) if (id < 0 || id >= static_cast<int>(nt) || plan_.tensors[id].is_const) throw Error(Status::kInternal, "bad plan input");
+  for (int id : plan_.outputs) if (id < 0 || id >= static_cast<int>(nt)) throw Error(Status::kInternal, "bad plan output");
+}
+
+void Session::Execute() {
+  RunContext ctx{ptrs_.data(), *mk_, *pool_, scratch_.data(), shared_scratch_, thread_scratch_};
+  for (size_t i = 0; i < ops_.size(); i++) {
+    try {
+      ops_[i]->Run(ctx);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw Error(Status::kRuntime, "node '" + plan_.nodes[i].name + "': " + e.what());
+    }
+  }
+}
+
+}  // namespace gc

@@ -1,0 +1,39 @@
+// The plan executor: owns the plan, the operators (weights packed at construction), one arena
+// for every non-constant tensor and the scratch memory; Execute() runs the whole plan with no
+// allocation. A session is not re-entrant: callers serialise runs (the binding rejects overlap).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/cpu.h"
+#include "runtime/operator.h"
+
+namespace gc {
+
+class Session {
+ public:
+  // `isa` "" = best available; `threads` <= 0 = hardware concurrency.
+  Session(Plan plan, const std::string& isa, int threads);
+
+  void Execute();
+  void* TensorData(int tensor) const { return ptrs_[tensor]; }
+  const Plan& plan() const { return plan_; }
+  Isa isa() const { return isa_; }
+  int threads() const { return pool_->size(); }
+  size_t arena_bytes() const { return arena_.bytes(); }
+
+ private:
+  void Validate() const;
+
+  Plan plan_;
+  Isa isa_;
+  const Microkernels* mk_;
+  std::shared_ptr<ThreadPool> pool_;
+  std::vector<std::unique_ptr<Operator>> ops_;
+  AlignedBuffer arena_, scratch_;
+  size_t shared_scratch_ = 0, thread_scratch_ = 0;
+  std::vector<void*> ptrs_;
+};
+
+}  // namespace gc
