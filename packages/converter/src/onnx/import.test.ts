@@ -39,7 +39,7 @@ describe('ONNX import: PP-OCR direction classifier (real model)', () => {
     expect(clip.attrs).toEqual({ min: 0, max: 6 });
     const conv = g.nodes.find((n) => n.name === 'p2o.Conv.2')!;
     expect(conv.attrs).toMatchObject({ group: 8, strides: [2, 1], pads: [1, 1, 1, 1], layout: 'NCHW' });
-    expect(g.metadata).toMatchObject({ source: 'onnx', 'onnx.opset': '9', 'onnx.ir_version': '8' });
+    expect(g.metadata).toMatchObject({ sourceFormat: 'onnx', 'onnx.opset': '9', 'onnx.ir_version': '8' });
   });
 
   it('computes what onnxruntime-node computes (reference evaluation of the imported graph)', async () => {

@@ -141,7 +141,7 @@ function importModel(model: ModelProto, opts: ImportOnnxOptions): Graph {
 
   const graph = new Graph(gp.name || 'main');
   graph.metadata = {
-    source: 'onnx',
+    sourceFormat: 'onnx',
     'onnx.ir_version': String(int64ToNumber(model.irVersion as never)),
     'onnx.opset': String(ops.get('') ?? ''),
     ...(model.producerName ? { 'onnx.producer': `${model.producerName} ${model.producerVersion ?? ''}`.trim() } : {}),

@@ -2,6 +2,7 @@
 // the oracle. Graph evaluation and random data come from passes/testing.ts (shared).
 import { type DType, Tensor } from '@goldcrest/core-ir';
 import ort from 'onnxruntime-node';
+import type pkg from 'onnx-proto';
 import { onnx } from './proto.js';
 
 const ONNX_DTYPE: Record<DType, number> = {
@@ -45,8 +46,8 @@ export interface TinyModel {
 
 const enc = new TextEncoder();
 
-export function tensorProto(name: string, t: Tensor, typed = false): onnx.ITensorProto {
-  const p: onnx.ITensorProto = { name, dataType: ONNX_DTYPE[t.type], dims: [...t.dims] };
+export function tensorProto(name: string, t: Tensor, typed = false): pkg.onnx.ITensorProto {
+  const p: pkg.onnx.ITensorProto = { name, dataType: ONNX_DTYPE[t.type], dims: [...t.dims] };
   if (t.type === 'string') {
     p.stringData = (t.data as string[]).map((s) => enc.encode(s));
   } else if (!typed) {
@@ -65,13 +66,13 @@ export function tensorProto(name: string, t: Tensor, typed = false): onnx.ITenso
   return p;
 }
 
-function valueInfo(v: TinyValue): onnx.IValueInfoProto {
-  const tensorType: onnx.TypeProto.ITensor = { elemType: ONNX_DTYPE[v.dtype ?? 'float32'] };
+function valueInfo(v: TinyValue): pkg.onnx.IValueInfoProto {
+  const tensorType: pkg.onnx.TypeProto.ITensor = { elemType: ONNX_DTYPE[v.dtype ?? 'float32'] };
   if (v.dims) tensorType.shape = { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : d === null ? {} : { dimParam: d })) };
   return { name: v.name, type: { tensorType } };
 }
 
-function attribute(name: string, a: AttrInit): onnx.IAttributeProto {
+function attribute(name: string, a: AttrInit): pkg.onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if ('i' in a) return { name, type: T.INT, i: a.i };
   if ('f' in a) return { name, type: T.FLOAT, f: a.f };
@@ -85,7 +86,7 @@ function attribute(name: string, a: AttrInit): onnx.IAttributeProto {
 /** Encodes a small ONNX model (ModelProto bytes). */
 export function buildModel(m: TinyModel): Uint8Array {
   const inits = Object.entries(m.initializers ?? {});
-  const graph: onnx.IGraphProto = {
+  const graph: pkg.onnx.IGraphProto = {
     name: 'tiny',
     node: m.nodes.map((n, i) => ({
       name: n.name ?? `${n.op.toLowerCase()}_${i}`,
@@ -102,7 +103,7 @@ export function buildModel(m: TinyModel): Uint8Array {
     ],
     output: m.outputs.map(valueInfo),
   };
-  const model: onnx.IModelProto = {
+  const model: pkg.onnx.IModelProto = {
     irVersion: m.irVersion ?? 8,
     producerName: 'goldcrest-test',
     opsetImport: [{ domain: '', version: m.opset }],

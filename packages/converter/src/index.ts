@@ -1,0 +1,4 @@
+export { convert, convertWithReport, type ConvertOptions, type ConvertResult } from './convert.js';
+export { detectFormat, type ModelFormat, type SourceFormat } from './detect.js';
+export { importOnnx, ONNX_OPS, MAX_OPSET, type ImportOnnxOptions, type OnnxOpEntry, type OnnxOpTable } from './onnx/index.js';
+export * from './passes/index.js';
