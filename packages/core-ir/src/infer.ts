@@ -1,12 +1,18 @@
-import { GoldcrestError, graphError } from './errors.js';
+import { GoldcrestError, graphError, unsupportedOpError } from './errors.js';
 import type { Graph, Node, Value } from './graph.js';
-import { getSchema, resolveAttrs, shapeRange, type InferInput } from './ops/index.js';
+import { getSchema, hasSchema, resolveAttrs, shapeRange, type InferInput } from './ops/index.js';
 import { isStatic, numel } from './shape.js';
 import { Tensor } from './tensor.js';
 
+/** The node's op schema; an unknown op is an error naming the node. */
+function schemaOf(node: Node) {
+  if (!hasSchema(node.op)) throw unsupportedOpError(`node '${node.name}': op '${node.op}' has no core-ir schema`);
+  return getSchema(node.op);
+}
+
 /** Shape/dtype inference for one node; writes the results onto its output values. */
 export function inferNode(node: Node, knownValues?: Map<Value, Tensor>): void {
-  const schema = getSchema(node.op);
+  const schema = schemaOf(node);
   const attrs = resolveAttrs(node);
   const inputs: (InferInput | undefined)[] = node.inputs.map((v) =>
     v ? { dtype: v.dtype, shape: v.shape, value: v.data ?? knownValues?.get(v) } : undefined,
@@ -87,7 +93,7 @@ export function tryEvaluate(node: Node, known: Map<Value, Tensor>, maxElements: 
 export function validateGraph(graph: Graph): void {
   const available = new Set([...graph.inputs, ...graph.initializers]);
   for (const node of graph.nodes) {
-    const s = getSchema(node.op);
+    const s = schemaOf(node);
     const variadic = s.inputs.length > 0 && s.inputs[s.inputs.length - 1].variadic;
     const minIn = s.inputs.filter((p) => !p.optional && !p.variadic).length + (variadic ? 1 : 0);
     if (node.inputs.length < minIn || (!variadic && node.inputs.length > s.inputs.length)) {
