@@ -1,0 +1,226 @@
+// Lowering: core-ir Graph + concrete input dims -> execution plan for the native executor.
+// 1. specialise a clone to the input dims; shape inference with value propagation folds shape
+//    subgraphs (their values become plan constants);
+// 2. keep the nodes the outputs need; pick a kernel per node from the generated (op, dtype) table;
+//    reshape-like ops become storage aliases; element-wise ops run in place when their input dies;
+// 3. pack attributes; plan one arena over the storages' lifetimes.
+import {
+  type DType, type Graph, GoldcrestError, type Node, type Tensor, type Value,
+  dtypeSize, inferShapes, isStatic, numel, resolveAttrs,
+} from '@goldcrest/core-ir';
+import { ATTR_PACKERS, type PackContext } from './attrs.js';
+import { cloneGraph } from './clone.js';
+import { dtypeCode } from './dtypes.js';
+import { ALIAS_OPS, KERNELS } from './kernels.generated.js';
+import { planArena, type StorageLifetime } from './memory.js';
+
+/** One tensor of the plan: a constant (`data`) or a view of arena storage at `offset`. */
+export interface PlanTensor { dtype: number; dims: number[]; offset?: number; data?: ArrayBufferView }
+export interface PlanNode { kernel: number; name: string; op: string; inputs: number[]; outputs: number[]; ints: number[]; floats: number[] }
+/** What crosses to C++ (see README "Plan format"). */
+export interface NativePlan { tensors: PlanTensor[]; nodes: PlanNode[]; inputs: number[]; outputs: number[]; arenaBytes: number }
+export interface PlanIO { name: string; dtype: DType; dims: number[] }
+export interface ExecutionPlan { native: NativePlan; inputs: PlanIO[]; outputs: PlanIO[] }
+
+const KERNEL_BY_KEY = new Map(KERNELS.map((k) => [`${k.op}:${k.dtype}`, k]));
+const ALIASES = new Set(ALIAS_OPS);
+/** Element-wise ops whose output may reuse a dying input's storage (index i reads only index i). */
+const IN_PLACE: Record<string, number[]> = {
+  Relu: [0], Sigmoid: [0], Tanh: [0], HardSigmoid: [0], HardSwish: [0], Clip: [0],
+  Add: [0, 1], Sub: [0, 1], Mul: [0, 1], Div: [0, 1],
+};
+/** Inputs a kernel reads at run time (the others must be constants and are packed as attributes). */
+const RUNTIME_INPUTS: Record<string, number[]> = { Slice: [0] };
+
+const where = (n: Node) => `node '${n.name}' (${n.op})`;
+
+/** The kernel for (op, dtype), else E_UNSUPPORTED_OP naming the node. */
+export function selectKernel(node: Node, dtype: DType) {
+  const k = KERNEL_BY_KEY.get(`${node.op}:${dtype}`) ?? KERNEL_BY_KEY.get(`${node.op}:any`);
+  if (!k) {
+    const have = KERNELS.filter((x) => x.op === node.op).map((x) => x.dtype);
+    throw new GoldcrestError('E_UNSUPPORTED_OP', `${where(node)}: runtime-native has no kernel for ${node.op} on ${dtype}` +
+      (have.length ? ` (it has ${have.join(', ')})` : node.op === 'Shape' ? ' (its input shape is not static at plan time)' : ''));
+  }
+  return k;
+}
+
+/** True when runtime-native can execute or fold `op` (used to reject models early). */
+export function isRunnableOp(op: string): boolean {
+  return ALIASES.has(op) || KERNELS.some((k) => k.op === op) || op === 'Shape';
+}
+
+function staticDims(v: Value, what: string): number[] {
+  if (!v.shape || !isStatic(v.shape)) {
+    throw new GoldcrestError('E_SHAPE', `${what}: value '${v.name}' has unresolved shape ${v.shape ? JSON.stringify(v.shape) : '(unknown)'}; the runtime needs every shape static once input dims are known`);
+  }
+  return [...v.shape];
+}
+
+function bytesOf(t: Tensor): ArrayBufferView {
+  if (t.type === 'string') throw new GoldcrestError('E_DTYPE', 'string tensors cannot be run natively');
+  return t.data as ArrayBufferView;
+}
+
+interface Storage extends StorageLifetime { isGraphInput: boolean }
+
+/** Lowers `graph` specialised to `inputDims` (graph input name -> concrete dims). */
+export function lowerGraph(graph: Graph, inputDims: Record<string, readonly number[]>): ExecutionPlan {
+  const g = cloneGraph(graph);
+  for (const v of g.inputs) {
+    const d = inputDims[v.name];
+    if (!d) throw new GoldcrestError('E_FEED', `missing dims for input '${v.name}'`);
+    v.shape = [...d];
+  }
+  g.topoSort();
+  const known = inferShapes(g, { propagate: true });
+  const constOf = (v: Value): Tensor | undefined => v.data ?? known.get(v);
+  const runtimeInputs = (n: Node): number[] =>
+    ALIASES.has(n.op) ? [0] : RUNTIME_INPUTS[n.op] ?? n.inputs.map((_, i) => i);
+
+  // Nodes the outputs need, stopping at constants (initializers and folded values).
+  const needed = new Set<Node>();
+  const stack = [...g.outputs];
+  const seen = new Set<Value>();
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    if (constOf(v) || !v.producer || needed.has(v.producer)) continue;
+    needed.add(v.producer);
+    for (const i of runtimeInputs(v.producer)) {
+      const x = v.producer.inputs[i];
+      if (x) stack.push(x);
+    }
+  }
+  const nodes = g.nodes.filter((n) => needed.has(n));
+
+  // Last reader of every value (graph outputs live past the run).
+  const lastUse = new Map<Value, number>();
+  nodes.forEach((n, i) => {
+    for (const k of runtimeInputs(n)) {
+      const x = n.inputs[k];
+      if (x) lastUse.set(x, i);
+    }
+  });
+  for (const o of g.outputs) lastUse.set(o, Infinity);
+
+  const tensors: (PlanTensor & { storage?: number })[] = [];
+  const storages: Storage[] = [];
+  const tensorOf = new Map<Value, number>();
+  const addTensor = (t: PlanTensor & { storage?: number }) => tensors.push(t) - 1;
+  const newStorage = (bytes: number, first: number, last: number, isGraphInput = false) =>
+    storages.push({ bytes, first, last, isGraphInput }) - 1;
+
+  const constTensor = (v: Value, t: Tensor) => {
+    const id = addTensor({ dtype: dtypeCode(t.type, `constant '${v.name}'`), dims: [...t.dims], data: bytesOf(t) });
+    tensorOf.set(v, id);
+    return id;
+  };
+  const tensorFor = (v: Value, n: Node): number => {
+    const id = tensorOf.get(v);
+    if (id !== undefined) return id;
+    const c = constOf(v);
+    if (c) return constTensor(v, c);
+    throw new GoldcrestError('E_GRAPH', `${where(n)}: input '${v.name}' is neither a graph input, a constant nor produced earlier`);
+  };
+
+  for (const v of g.inputs) {
+    const dims = staticDims(v, `input '${v.name}'`);
+    const s = newStorage(numel(dims) * dtypeSize(v.dtype), -1, lastUse.get(v) ?? -1, true);
+    tensorOf.set(v, addTensor({ dtype: dtypeCode(v.dtype, `input '${v.name}'`), dims, storage: s }));
+  }
+
+  const planNodes: PlanNode[] = [];
+  nodes.forEach((n, idx) => {
+    const what = where(n);
+    const out = n.outputs[0];
+    if (ALIASES.has(n.op)) {
+      // Same bytes, new dims: a view of the input's storage (or of the constant).
+      const src = tensorFor(n.inputs[0]!, n);
+      const dims = staticDims(out, what);
+      const t = tensors[src];
+      if (t.data) {
+        tensorOf.set(out, addTensor({ dtype: t.dtype, dims, data: t.data }));
+      } else {
+        const st = storages[t.storage!];
+        st.last = Math.max(st.last, lastUse.get(out) ?? idx);
+        tensorOf.set(out, addTensor({ dtype: t.dtype, dims, storage: t.storage }));
+      }
+      return;
+    }
+    const inDtype = n.inputs[0]?.dtype ?? out.dtype;
+    const kernel = selectKernel(n, inDtype);
+    const attrs = resolveAttrs(n);
+    const inIdx = runtimeInputs(n);
+    const ins = inIdx.map((i) => (n.inputs[i] ? tensorFor(n.inputs[i]!, n) : -1));
+    const inShapes = n.inputs.map((v) => (v && v.shape && isStatic(v.shape) ? [...v.shape] : []));
+    const outShapes = n.outputs.map((v) => staticDims(v, what));
+    const ctx: PackContext = { node: n, attrs, inShapes, outShapes, constant: (i) => (n.inputs[i] ? constOf(n.inputs[i]!) : undefined) };
+    const packed = ATTR_PACKERS[n.op]?.(ctx) ?? { ints: [], floats: [] };
+
+    const outs = n.outputs.map((o, k) => {
+      const dims = outShapes[k];
+      const bytes = numel(dims) * dtypeSize(o.dtype);
+      const last = lastUse.get(o) ?? idx;
+      for (const i of k === 0 ? IN_PLACE[n.op] ?? [] : []) {
+        const tin = ins[i];
+        if (tin < 0 || tensors[tin].data || tensors[tin].dtype !== dtypeCode(o.dtype, what)) continue;
+        const st = storages[tensors[tin].storage!];
+        if (st.last !== idx || numel(tensors[tin].dims) !== numel(dims) || st.bytes < bytes) continue;
+        st.last = Math.max(st.last, last);
+        const id = addTensor({ dtype: tensors[tin].dtype, dims, storage: tensors[tin].storage });
+        tensorOf.set(o, id);
+        return id;
+      }
+      const id = addTensor({ dtype: dtypeCode(o.dtype, what), dims, storage: newStorage(bytes, idx, last) });
+      tensorOf.set(o, id);
+      return id;
+    });
+
+    let nodeIns = ins;
+    let nodeOuts = outs;
+    if (n.op === 'MatMul') [nodeIns, nodeOuts] = matmulViews(n, ins, outs, tensors, addTensor);
+    planNodes.push({ kernel: kernel.id, name: n.name, op: n.op, inputs: nodeIns, outputs: nodeOuts, ints: packed.ints, floats: packed.floats });
+  });
+
+  const outputIds = g.outputs.map((o) => {
+    const id = tensorOf.get(o) ?? (constOf(o) ? constTensor(o, constOf(o)!) : undefined);
+    if (id === undefined) throw new GoldcrestError('E_GRAPH', `graph output '${o.name}' is not produced by any node`);
+    return id;
+  });
+
+  const { offsets, total } = planArena(storages);
+  const planTensors: PlanTensor[] = tensors.map(({ storage, ...t }) => (storage === undefined ? t : { ...t, offset: offsets[storage] }));
+  return {
+    native: { tensors: planTensors, nodes: planNodes, inputs: g.inputs.map((v) => tensorOf.get(v)!), outputs: outputIds, arenaBytes: total },
+    inputs: g.inputs.map((v) => ({ name: v.name, dtype: v.dtype, dims: [...(v.shape as number[])] })),
+    outputs: g.outputs.map((v, i) => ({ name: v.name, dtype: constOf(v)?.type ?? v.dtype, dims: planTensors[outputIds[i]].dims })),
+  };
+}
+
+/** numpy matmul on rank-1 operands: A [K] -> [1, K], B [K] -> [K, 1]; the output gets the matching view. */
+function matmulViews(
+  n: Node, ins: number[], outs: number[],
+  tensors: (PlanTensor & { storage?: number })[], addTensor: (t: PlanTensor & { storage?: number }) => number,
+): [number[], number[]] {
+  const a = tensors[ins[0]];
+  const b = tensors[ins[1]];
+  if (a.dims.length >= 2 && b.dims.length >= 2) return [ins, outs];
+  const view = (id: number, dims: number[]) => addTensor({ ...tensors[id], dims });
+  const newIns = [...ins];
+  let yDims = [...tensors[outs[0]].dims];
+  if (a.dims.length === 1) {
+    newIns[0] = view(ins[0], [1, a.dims[0]]);
+    yDims = b.dims.length === 1 ? [1] : [...yDims.slice(0, -1), 1, yDims[yDims.length - 1]];
+  }
+  if (b.dims.length === 1) {
+    newIns[1] = view(ins[1], [b.dims[0], 1]);
+    yDims = a.dims.length === 1 ? [1, 1] : [...yDims, 1];
+  } else if (a.dims.length === 1) {
+    // yDims already has the inserted M = 1
+  }
+  if (a.dims.length === 1 && b.dims.length === 1) yDims = [1, 1];
+  if (n.inputs.length < 2) throw new GoldcrestError('E_GRAPH', `${where(n)}: MatMul needs two inputs`);
+  return [newIns, [view(outs[0], yDims)]];
+}

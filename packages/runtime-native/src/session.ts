@@ -1,0 +1,188 @@
+// The user API, shaped like onnxruntime-node's InferenceSession.
+import { availableParallelism } from 'node:os';
+import {
+  type Dim, type DType, Graph, GoldcrestError, Tensor, deserializeGraph, getSchema, hasSchema, loadGcm, validateGraph, viewData,
+} from '@goldcrest/core-ir';
+import { callNative, fromNative, nativeAddon, type NativeSession } from './native.js';
+import { type ExecutionPlan, isRunnableOp, lowerGraph } from './plan.js';
+
+export type Isa = 'scalar' | 'avx2' | 'avx512';
+export const ISAS: readonly Isa[] = ['scalar', 'avx2', 'avx512'];
+
+export interface SessionOptions {
+  /** Threads of the pool (the calling worker counts as one). Default: available parallelism. */
+  threads?: number;
+  /** Force a microkernel ISA (tests, debugging). Default: env GOLDCREST_ISA, else the best this CPU supports. */
+  isa?: Isa;
+}
+
+export interface ValueMetadata {
+  name: string;
+  type: DType;
+  /** Dims as declared by the model: numbers or symbols ('N', ...). */
+  shape: Dim[];
+}
+
+interface Compiled { plan: ExecutionPlan; native: NativeSession }
+
+/** A loaded model ready to run. Create with `InferenceSession.create`. */
+export class InferenceSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly ValueMetadata[];
+  readonly outputMetadata: readonly ValueMetadata[];
+  private readonly graph: Graph;
+  private readonly options: { threads: number; isa?: Isa };
+  /** One native session (own plan and arena) per concrete input-dims signature. */
+  private readonly plans = new Map<string, Compiled>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private released = false;
+
+  private constructor(graph: Graph, options: { threads: number; isa?: Isa }) {
+    this.graph = graph;
+    this.options = options;
+    this.inputNames = graph.inputs.map((v) => v.name);
+    this.outputNames = graph.outputs.map((v) => v.name);
+    const meta = (v: Graph['inputs'][number]): ValueMetadata => ({ name: v.name, type: v.dtype, shape: [...(v.shape ?? [])] });
+    this.inputMetadata = graph.inputs.map(meta);
+    this.outputMetadata = graph.outputs.map(meta);
+  }
+
+  /**
+   * Loads a model: a .gcm path, .gcm bytes, or a core-ir Graph (e.g. from the converter; it must be
+   * NHWC-optimized). A model with static input dims is planned (and its weights packed) here;
+   * symbolic dims are planned on the first run with each concrete shape.
+   */
+  static async create(model: string | Uint8Array | ArrayBuffer | Graph, options: SessionOptions = {}): Promise<InferenceSession> {
+    const opts = resolveOptions(options);
+    let graph: Graph;
+    if (typeof model === 'string') graph = await loadGcm(model);
+    else if (model instanceof Graph) graph = model;
+    else if (model instanceof Uint8Array) graph = deserializeGraph(model);
+    else if (model instanceof ArrayBuffer) graph = deserializeGraph(new Uint8Array(model));
+    else throw new GoldcrestError('E_ARGUMENT', 'InferenceSession.create: expected a .gcm path, .gcm bytes (Uint8Array/ArrayBuffer) or a Graph');
+    validateGraph(graph);
+    for (const n of graph.nodes) {
+      if (!hasSchema(n.op)) throw new GoldcrestError('E_UNSUPPORTED_OP', `node '${n.name}': op '${n.op}' has no core-ir schema`);
+      if (!isRunnableOp(n.op) && !getSchema(n.op).evaluate) {
+        throw new GoldcrestError('E_UNSUPPORTED_OP', `node '${n.name}': runtime-native has no kernel for op '${n.op}'`);
+      }
+    }
+    for (const v of graph.inputs) {
+      if (!v.shape) throw new GoldcrestError('E_SHAPE', `input '${v.name}' has no declared shape; give its rank (dims may be symbols)`);
+    }
+    const session = new InferenceSession(graph, opts);
+    nativeAddon();  // fail early (E_RUNTIME) when the addon is not built
+    if (graph.inputs.every((v) => v.shape!.every((d) => typeof d === 'number'))) {
+      session.compile(Object.fromEntries(graph.inputs.map((v) => [v.name, v.shape as number[]])));
+    }
+    return session;
+  }
+
+  /** The ISA of the microkernels this session runs (undefined before the first plan exists). */
+  get isa(): string | undefined {
+    for (const c of this.plans.values()) return c.native.isa;
+    return undefined;
+  }
+
+  /**
+   * Runs the model. Executes off the event loop; concurrent calls on one session are queued.
+   * Feeds are validated first: an unknown or missing name, a wrong dtype or dims -> E_FEED.
+   */
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    const result = this.queue.then(() => this.runNow(feeds));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Frees native memory. Later `run` calls fail with E_ARGUMENT; an in-flight run completes first. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.queue;
+    for (const c of this.plans.values()) c.native.release();
+    this.plans.clear();
+  }
+
+  private async runNow(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    if (this.released) throw new GoldcrestError('E_ARGUMENT', 'run() on a released InferenceSession; create a new session');
+    const dims = this.checkFeeds(feeds);
+    const compiled = this.compile(dims);
+    const arrays = compiled.plan.inputs.map((p) => feeds[p.name].data as ArrayBufferView);
+    let buffers: ArrayBuffer[];
+    try {
+      buffers = await compiled.native.run(arrays);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    const out: Record<string, Tensor> = {};
+    compiled.plan.outputs.forEach((o, i) => {
+      out[o.name] = new Tensor(o.dtype, viewData(o.dtype, new Uint8Array(buffers[i])), o.dims);
+    });
+    return out;
+  }
+
+  private compile(dims: Record<string, readonly number[]>): Compiled {
+    const key = this.inputNames.map((n) => dims[n].join('x')).join('|');
+    let c = this.plans.get(key);
+    if (!c) {
+      const plan = lowerGraph(this.graph, dims);
+      const addon = nativeAddon();
+      const native = callNative(() => new addon.Session(plan.native, { threads: this.options.threads, isa: this.options.isa }));
+      c = { plan, native };
+      this.plans.set(key, c);
+    }
+    return c;
+  }
+
+  /** Validates feeds against the declared inputs; returns each input's concrete dims. */
+  private checkFeeds(feeds: Record<string, Tensor>): Record<string, number[]> {
+    if (typeof feeds !== 'object' || feeds === null) throw new GoldcrestError('E_FEED', 'run(feeds): feeds must be an object { inputName: Tensor }');
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputNames.includes(name)) {
+        throw new GoldcrestError('E_FEED', `unknown input '${name}'; the model's inputs are ${this.inputNames.map((n) => `'${n}'`).join(', ')}`);
+      }
+    }
+    const symbols = new Map<string, [number, string]>();
+    const out: Record<string, number[]> = {};
+    for (const meta of this.inputMetadata) {
+      const t = feeds[meta.name];
+      if (t === undefined) throw new GoldcrestError('E_FEED', `missing input '${meta.name}' (${meta.type} ${JSON.stringify(meta.shape)})`);
+      if (!(t instanceof Tensor)) throw new GoldcrestError('E_FEED', `input '${meta.name}': expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+      if (t.type !== meta.type) throw new GoldcrestError('E_FEED', `input '${meta.name}': expected dtype ${meta.type}, got ${t.type}`);
+      const got = t.dims;
+      const want = meta.shape;
+      const wantStr = JSON.stringify(want);
+      if (got.length !== want.length) {
+        throw new GoldcrestError('E_FEED', `input '${meta.name}': expected rank ${want.length} ${wantStr}, got dims [${got.join(',')}]`);
+      }
+      want.forEach((d, i) => {
+        if (typeof d === 'number') {
+          if (got[i] !== d) throw new GoldcrestError('E_FEED', `input '${meta.name}': dim ${i} must be ${d} (expected ${wantStr}), got dims [${got.join(',')}]`);
+          return;
+        }
+        const bound = symbols.get(d);
+        if (bound && bound[0] !== got[i]) {
+          throw new GoldcrestError('E_FEED', `input '${meta.name}': dim ${i} ('${d}') is ${got[i]} but input '${bound[1]}' bound '${d}' to ${bound[0]}`);
+        }
+        symbols.set(d, [got[i], meta.name]);
+      });
+      if (got.some((d) => d === 0)) throw new GoldcrestError('E_FEED', `input '${meta.name}': empty tensors (dims [${got.join(',')}]) are not supported`);
+      out[meta.name] = [...got];
+    }
+    return out;
+  }
+}
+
+function resolveOptions(o: SessionOptions): { threads: number; isa?: Isa } {
+  if (typeof o !== 'object' || o === null) throw new GoldcrestError('E_ARGUMENT', 'session options must be an object');
+  const threads = o.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new GoldcrestError('E_ARGUMENT', `option threads must be an integer in 1..256, got ${String(o.threads)}`);
+  }
+  const isa = o.isa ?? (process.env.GOLDCREST_ISA || undefined);
+  if (isa !== undefined && !ISAS.includes(isa as Isa)) {
+    throw new GoldcrestError('E_ARGUMENT', `ISA '${isa}'${o.isa ? '' : ' (from GOLDCREST_ISA)'} is not one of ${ISAS.join(', ')}`);
+  }
+  return { threads, isa: isa as Isa | undefined };
+}
