@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -60,9 +61,14 @@ double MedianGflops(F run, double flops_per_iter, int rounds) {
 
 }  // namespace
 
+// Usage: fma_peak [--json] [--rounds N]
 int main(int argc, char** argv) {
-  const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
-  const int rounds = 7;
+  bool json = false;
+  int rounds = 7;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--json") == 0) json = true;
+    if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
+  }
   double avx2 = 0.0, avx512 = 0.0;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) avx2 = MedianGflops(ChainsYmm, 12 * 8 * 2, rounds);
   if (__builtin_cpu_supports("avx512f")) avx512 = MedianGflops(ChainsZmm, 16 * 16 * 2, rounds);
