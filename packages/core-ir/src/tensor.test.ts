@@ -54,12 +54,12 @@ describe('dtype helpers', () => {
     new Float32Array(buf.buffer).set([1, 2, 3, 4]);
     const aligned = viewData('float32', buf.subarray(4, 12));
     expect(aligned.buffer).toBe(buf.buffer);
-    expect(Array.from(aligned)).toEqual([2, 3]);
+    expect(Array.from(aligned as Float32Array)).toEqual([2, 3]);
     const odd = new Uint8Array(9);
     odd.set(buf.subarray(0, 8), 1);
     const copied = viewData('float32', odd.subarray(1));
     expect(copied.buffer).not.toBe(odd.buffer);
-    expect(Array.from(copied)).toEqual([1, 2]);
+    expect(Array.from(copied as Float32Array)).toEqual([1, 2]);
     expect(code(() => viewData('int32', new Uint8Array(6)))).toBe('E_MODEL_FORMAT');
     expect(code(() => viewData('string', new Uint8Array(4)))).toBe('E_DTYPE');
   });
