@@ -1,5 +1,5 @@
 /** The fixed-point driver: sweep the graph, try every rule at every node, until nothing applies. */
-import { type Graph, type Node, type Tensor, type Value } from '@goldcrest/core-ir';
+import { type Graph, type Node, type Tensor, type Value, inferShapes } from '@goldcrest/core-ir';
 import { type Match, type MatchContext, type OpPattern, countUses, matchPattern } from './pattern.js';
 
 export interface Rule {
@@ -20,6 +20,11 @@ export interface ApplyOptions {
   maxSteps?: number;
   /** Values known to be constant besides initializers (seen by `constant()` patterns). */
   known?: Map<Value, Tensor>;
+  /**
+   * Re-run core-ir shape inference after every applied rewrite, so rules that test shapes see
+   * the effect of earlier rewrites (e.g. a removed Flatten no longer leaves a symbolic dim).
+   */
+  reinfer?: boolean;
 }
 
 export interface ApplyResult {
@@ -56,6 +61,7 @@ export function applyRules(graph: Graph, rules: readonly Rule[], opts: ApplyOpti
         steps++;
         applied[rule.name]++;
         changed = true;
+        if (opts.reinfer) inferShapes(graph);
         counts = countUses(graph);
         present = new Set(graph.nodes);
         if (steps >= maxSteps) return finish(graph, { steps, applied, converged: false });

@@ -64,12 +64,25 @@ export function removeIfDead(graph: Graph, nodes: Iterable<Node>): number {
 
 /**
  * Makes readers of `node`'s only output read `to` instead and removes `node` (plus `alsoRemove`
- * nodes that became dead). Refuses (returns false) when that output is a graph output: its name
- * is the model's interface and must not change.
+ * nodes that became dead). When that output is a graph output, its name is the model's interface
+ * and must survive: then `to`'s producer is made to write it directly, which is only possible
+ * when `node` is `to`'s sole reader and `to` is no graph input, initializer or output; otherwise
+ * nothing changes and false is returned.
  */
 export function bypass(graph: Graph, node: Node, to: Value, alsoRemove: Iterable<Node> = []): boolean {
   const out = node.outputs[0];
-  if (graph.outputs.includes(out)) return false;
+  if (graph.outputs.includes(out)) {
+    const p = to.producer;
+    if (!p || graph.outputs.includes(to) || useCount(graph, to) !== 1 || node.inputs.filter((v) => v === to).length !== 1) return false;
+    graph.removeNode(node);
+    p.outputs = p.outputs.map((o) => (o === to ? out : o));
+    out.producer = p;
+    to.producer = undefined;
+    out.dtype = to.dtype;
+    out.shape = to.shape;
+    removeIfDead(graph, alsoRemove);
+    return true;
+  }
   graph.replaceAllUses(out, to);
   removeIfDead(graph, [node, ...alsoRemove]);
   return true;

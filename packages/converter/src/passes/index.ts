@@ -5,16 +5,16 @@ export {
   TO_NCHW,
   TO_NHWC,
   cancelTransposesRule,
+  cleanupLayout,
   convertToNHWC,
   layoutCleanupRules,
-  noopRule,
+  layoutFinishRules,
   permuteConstantFor,
-  reshapeReshapeRule,
   sinkBinaryRule,
   sinkUnaryRule,
   transposeTensor,
-  transposeToReshapeRule,
 } from './to-nhwc.js';
-export { optimize, simplifyRules, type OptimizeOptions, type OptimizeReport, type PassReport } from './optimize.js';
+export { finishRules, optimize, simplifyRules, type OptimizeOptions, type OptimizeReport, type PassReport } from './optimize.js';
 export { eliminateDeadCode } from '@goldcrest/rewrite';
 export { maxRelDiff, opHistogram, randomFeeds, randomTensor, rng, runReference } from './testing.js';
+export { noopRule, reshapeReshapeRule, reshapeTargetFor, simplifyShapeRules, transposeToReshapeRule } from './simplify.js';

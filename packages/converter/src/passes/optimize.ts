@@ -5,7 +5,8 @@ import { foldBatchNormRules } from './fold-batchnorm.js';
 import { foldConstants, reshapeOwnDimsRule } from './fold-constants.js';
 import { fuseActivationRules } from './fuse-activations.js';
 import { opHistogram } from './testing.js';
-import { convertToNHWC, layoutCleanupRules, noopRule } from './to-nhwc.js';
+import { noopRule } from './simplify.js';
+import { convertToNHWC, layoutCleanupRules, layoutFinishRules } from './to-nhwc.js';
 
 export interface OptimizeOptions {
   /** Data layout of the result's conv/pool nodes (NHWC is what the CPU kernels want). */
@@ -42,6 +43,12 @@ const MAX_ROUNDS = 4;
 export const simplifyRules: Rule[] = [noopRule, reshapeOwnDimsRule, ...foldBatchNormRules, ...fuseActivationRules];
 
 /**
+ * Last: Transposes left after sinking become Reshapes where they only move size-1 axes, and
+ * Reshape chains collapse (before that, a Transpose must stay one so it can cancel or sink).
+ */
+export const finishRules: Rule[] = [...layoutFinishRules, ...simplifyRules];
+
+/**
  * Optimizes `graph` in place: constant and shape-subgraph folding, BatchNorm folding, activation
  * and bias fusion, NCHW -> NHWC (unless layout 'NCHW'), Transpose cleanup, dead-code removal; then
  * re-runs shape inference and validation. Returns what each pass did.
@@ -69,7 +76,7 @@ export function optimize(graph: Graph, opts: OptimizeOptions = {}): OptimizeRepo
     return res;
   };
   const changed = (r: PassReport) => Object.values(r.applied).some((v) => v > 0);
-  const rules = (table: Rule[]) => () => applyRules(graph, table, { maxSteps: opts.maxSteps });
+  const rules = (table: Rule[]) => () => applyRules(graph, table, { maxSteps: opts.maxSteps, reinfer: true });
 
   let rounds = 0;
   let converted = false;
@@ -84,6 +91,7 @@ export function optimize(graph: Graph, opts: OptimizeOptions = {}): OptimizeRepo
       }
       any = changed(timed('layoutCleanup', rules([...layoutCleanupRules, ...simplifyRules]))) || any;
     }
+    any = changed(timed('finish', rules(finishRules))) || any;
     any = changed(timed('eliminateDeadCode', () => ({ eliminateDeadCode: eliminateDeadCode(graph).removedNodes }))) || any;
     if (!any) break;
     if (rounds >= MAX_ROUNDS) {

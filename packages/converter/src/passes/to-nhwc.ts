@@ -6,8 +6,10 @@
  * down through element-wise ops (permuting constant operands), and turn Transposes that only move
  * size-1 axes into Reshapes. Graph inputs and outputs keep their NCHW shapes.
  */
-import { type Attrs, type Graph, type Node, Tensor, type Value, getSchema, inferNode, isStatic, resolveAttrs } from '@goldcrest/core-ir';
-import { type Match, type Rule, any, bypass, constant, op, removeIfDead, replaceNode } from '@goldcrest/rewrite';
+import { type Attrs, type Graph, type Node, Tensor, type Value, getSchema, inferNode, resolveAttrs } from '@goldcrest/core-ir';
+import { identityPerm as identity, permAttr } from './simplify.js';
+import { type ApplyOptions, type ApplyResult, type Match, type Rule, any, applyRules, bypass, constant, mergeCounts, op, removeIfDead, replaceNode } from '@goldcrest/rewrite';
+import { noopRule, reshapeReshapeRule, transposeToReshapeRule } from './simplify.js';
 
 export const TO_NHWC = [0, 2, 3, 1];
 export const TO_NCHW = [0, 3, 1, 2];
@@ -64,8 +66,6 @@ export function convertToNHWC(graph: Graph): number {
 }
 
 const isPerm = (p: number[], q: readonly number[]) => p.length === q.length && p.every((v, i) => v === q[i]);
-const identity = (p: number[]) => p.every((v, i) => v === i);
-const permAttr = (n: Node) => resolveAttrs(n).perm as number[];
 const invert = (p: number[]) => {
   const inv = new Array<number>(p.length);
   p.forEach((v, i) => { inv[v] = i; });
@@ -154,52 +154,7 @@ function sinkWithConstant(constFirst: boolean): Rule {
   };
 }
 
-/** A Transpose that keeps the order of all non-1 dims is a Reshape (a free view at run time). */
-export const transposeToReshapeRule: Rule = {
-  name: 'transpose-to-reshape',
-  pattern: op('Transpose', [any('x')]),
-  rewrite: (m, g) => {
-    const s = m.values.x.shape;
-    const out = m.root.outputs[0].shape;
-    if (!s || !out || !isStatic(out)) return false;
-    const p = permAttr(m.root);
-    const moved = p.filter((a) => s[a] !== 1);
-    for (let i = 1; i < moved.length; i++) if (moved[i] < moved[i - 1]) return false;
-    const target = g.addConstant(`${m.root.name}_shape`, new Tensor('int64', out, [out.length]));
-    replaceNode(g, m.root, 'Reshape', [m.values.x, target]);
-    return true;
-  },
-};
-
-/** Reshape(Reshape(x, s1), s2) -> Reshape(x, s2) when the result shape is static. */
-export const reshapeReshapeRule: Rule = {
-  name: 'reshape-reshape',
-  pattern: op('Reshape', [op('Reshape', [any('x')], { name: 'inner' }), any()]),
-  rewrite: (m, g) => {
-    const out = m.root.outputs[0].shape;
-    if (!out || !isStatic(out)) return false;
-    const target = g.addConstant(`${m.root.name}_shape`, new Tensor('int64', out, [out.length]));
-    replaceNode(g, m.root, 'Reshape', [m.values.x, target]);
-    removeIfDead(g, [m.nodes.inner]);
-    return true;
-  },
-};
-
-/** Ops that compute nothing: Identity, identity Transpose, Reshape to the same static shape. */
-export const noopRule: Rule = {
-  name: 'remove-noop',
-  pattern: op(['Identity', 'Transpose', 'Reshape'], [any('x')]),
-  rewrite: (m, g) => {
-    const n = m.root;
-    const x = m.values.x;
-    const out = n.outputs[0];
-    let noop = n.op === 'Identity';
-    if (n.op === 'Transpose') noop = identity(permAttr(n));
-    if (n.op === 'Reshape') noop = !!x.shape && !!out.shape && isStatic(x.shape) && x.shape.join() === out.shape.join();
-    return noop && bypass(g, n, x);
-  },
-};
-
+/** Phase 1: cancel and sink Transposes (run to a fixed point before phase 2). */
 export const layoutCleanupRules: Rule[] = [
   cancelTransposesRule,
   noopRule,
@@ -207,7 +162,17 @@ export const layoutCleanupRules: Rule[] = [
   sinkBinaryRule,
   sinkWithConstant(false),
   { ...sinkWithConstant(true), name: 'transpose-through-binary-const-lhs' },
-  transposeToReshapeRule,
-  reshapeReshapeRule,
 ];
 
+/**
+ * Phase 2: what is left of the Transposes becomes Reshapes where only size-1 axes move. Run
+ * after phase 1, because a Transpose turned into a Reshape can no longer cancel or sink.
+ */
+export const layoutFinishRules: Rule[] = [transposeToReshapeRule, reshapeReshapeRule, noopRule];
+
+/** Both cleanup phases; returns the merged counts. */
+export function cleanupLayout(graph: Graph, opts: ApplyOptions = {}): ApplyResult {
+  const a = applyRules(graph, layoutCleanupRules, opts);
+  const b = applyRules(graph, layoutFinishRules, opts);
+  return { steps: a.steps + b.steps, applied: mergeCounts({ ...a.applied }, b.applied), converged: a.converged && b.converged };
+}
