@@ -106,6 +106,8 @@ describe('saveGcm / loadGcm', () => {
     const w = g.value('w');
     expect(w.trainable).toBe(true);
     expect(Array.from(w.data!.data as Float32Array)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    // Zero copy: the weights view the buffer that holds the whole file.
+    expect((w.data!.data as Float32Array).buffer.byteLength).toBe(readFileSync(p).length);
     expect(g.nodes[0].attrs).toEqual({ activation: 'relu' });
     expect(g.value('y').producer).toBe(g.nodes[0]);
 
