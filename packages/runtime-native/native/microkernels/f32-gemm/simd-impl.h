@@ -28,64 +28,61 @@ struct GemmTileArgs {
   bool first, last;  // first K block starts from zero; last adds bias + residual and activates
 };
 
-template <class S, int R>
+// R rows x NV vectors of columns. NV = 1 serves panels with at most one vector of valid columns
+// (narrow N such as 8/16/24-channel convs), skipping the zero-padded half of the panel.
+template <class S, int R, int NV>
 void GemmTile(const GemmTileArgs<S>& t) {
   using V = typename S::V;
   constexpr int L = S::kLanes;
-  V acc0[R], acc1[R];
+  const typename S::Mask mask[2] = {t.m0, t.m1};
+  V acc[R][NV];
   const float* ap[R];
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) {
     ap[i] = t.a + static_cast<size_t>(i) * t.lda;
-    if (t.first) {
-      acc0[i] = S::Zero();
-      acc1[i] = S::Zero();
-    } else {
-      acc0[i] = S::LoadMasked(t.c + static_cast<size_t>(i) * t.ldc, t.m0);
-      acc1[i] = S::LoadMasked(t.c + static_cast<size_t>(i) * t.ldc + L, t.m1);
-    }
+#pragma GCC unroll 2
+    for (int j = 0; j < NV; ++j) acc[i][j] = t.first ? S::Zero() : S::LoadMasked(t.c + static_cast<size_t>(i) * t.ldc + j * L, mask[j]);
   }
   const float* b = t.b;
   for (int k = 0; k < t.kc; ++k, b += 2 * L) {
-    const V b0 = S::Load(b);
-    const V b1 = S::Load(b + L);
+    V bv[NV];
+#pragma GCC unroll 2
+    for (int j = 0; j < NV; ++j) bv[j] = S::Load(b + j * L);
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       const V av = S::Set1(ap[i][k]);
-      acc0[i] = S::Fma(av, b0, acc0[i]);
-      acc1[i] = S::Fma(av, b1, acc1[i]);
+#pragma GCC unroll 2
+      for (int j = 0; j < NV; ++j) acc[i][j] = S::Fma(av, bv[j], acc[i][j]);
     }
   }
   if (t.last) {
-    const V bias0 = t.bias ? S::LoadMasked(t.bias, t.m0) : S::Zero();
-    const V bias1 = t.bias ? S::LoadMasked(t.bias + L, t.m1) : S::Zero();
+    V bias[NV];
+#pragma GCC unroll 2
+    for (int j = 0; j < NV; ++j) bias[j] = t.bias ? S::LoadMasked(t.bias + j * L, mask[j]) : S::Zero();
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
-      V v0 = S::Add(acc0[i], bias0);
-      V v1 = S::Add(acc1[i], bias1);
-      if (t.res) {
-        const float* r = t.res + static_cast<size_t>(i) * t.ldr;
-        v0 = S::Add(v0, S::LoadMasked(r, t.m0));
-        v1 = S::Add(v1, S::LoadMasked(r + L, t.m1));
+#pragma GCC unroll 2
+      for (int j = 0; j < NV; ++j) {
+        V v = S::Add(acc[i][j], bias[j]);
+        if (t.res) v = S::Add(v, S::LoadMasked(t.res + static_cast<size_t>(i) * t.ldr + j * L, mask[j]));
+        acc[i][j] = S::Activate(v, *t.act);
       }
-      acc0[i] = S::Activate(v0, *t.act);
-      acc1[i] = S::Activate(v1, *t.act);
     }
   }
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) {
-    S::StoreMasked(t.c + static_cast<size_t>(i) * t.ldc, t.m0, acc0[i]);
-    S::StoreMasked(t.c + static_cast<size_t>(i) * t.ldc + L, t.m1, acc1[i]);
+#pragma GCC unroll 2
+    for (int j = 0; j < NV; ++j) S::StoreMasked(t.c + static_cast<size_t>(i) * t.ldc + j * L, mask[j], acc[i][j]);
   }
 }
 
 // rows in [1, R]: one instantiation per row count.
-template <class S, int R>
+template <class S, int R, int NV>
 void GemmTileRows(int rows, const GemmTileArgs<S>& t) {
   if (rows == R) {
-    GemmTile<S, R>(t);
+    GemmTile<S, R, NV>(t);
   } else if constexpr (R > 1) {
-    GemmTileRows<S, R - 1>(rows, t);
+    GemmTileRows<S, R - 1, NV>(rows, t);
   }
 }
 
@@ -116,7 +113,12 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
         t.a = A + static_cast<size_t>(m0) * lda + k0;
         t.c = C + static_cast<size_t>(m0) * ldc + n0;
         t.res = residual ? residual + static_cast<size_t>(m0) * ldr + n0 : nullptr;
-        GemmTileRows<S, MR>(M - m0 < MR ? M - m0 : MR, t);
+        const int rows = M - m0 < MR ? M - m0 : MR;
+        if (cols > L) {
+          GemmTileRows<S, MR, 2>(rows, t);
+        } else {
+          GemmTileRows<S, MR, 1>(rows, t);
+        }
       }
     }
     if (t.last) break;
