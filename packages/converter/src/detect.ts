@@ -6,7 +6,7 @@ export type SourceFormat = 'onnx' | 'tflite' | 'caffe' | 'tf';
 export type ModelFormat = SourceFormat | 'gcm';
 
 const EXTENSIONS: Record<string, ModelFormat> = {
-  onnx: 'onnx', ort: 'onnx', tflite: 'tflite', lite: 'tflite', prototxt: 'caffe', caffemodel: 'caffe',
+  onnx: 'onnx', tflite: 'tflite', lite: 'tflite', prototxt: 'caffe', caffemodel: 'caffe',
   pb: 'tf', pbtxt: 'tf', gcm: 'gcm',
 };
 

@@ -186,6 +186,8 @@ describe('ONNX import: graph inputs, initializers, errors', () => {
     const dangling = buildModel({ opset: 13, nodes: [{ op: 'Relu', inputs: ['nope'], outputs: ['y'] }], inputs: [{ name: 'x', dims: [2] }], outputs: [{ name: 'y' }] });
     const e = caught(() => importOnnx(dangling));
     expect([e.code, e.message]).toEqual(['E_MODEL_FORMAT', expect.stringContaining("'nope'")]);
+    const noOutput = buildModel({ opset: 13, nodes: [{ op: 'Relu', inputs: ['x'], outputs: [] }], inputs: [{ name: 'x', dims: [2] }], outputs: [{ name: 'x' }] });
+    expect(caught(() => importOnnx(noOutput)).code).toBe('E_MODEL_FORMAT');
   });
 
   it('accepts nodes listed out of topological order', () => {

@@ -158,7 +158,7 @@ export class OnnxNode {
 
   output(i: number): Value {
     const name = this.proto.output?.[i];
-    if (!name) throw new GoldcrestError('E_INTERNAL', `${this.where}: output ${i} is not named`);
+    if (!name) throw new GoldcrestError('E_MODEL_FORMAT', `${this.where}: output ${i} is missing or has no name`);
     return this.st.graph.value(name);
   }
 
