@@ -1,6 +1,6 @@
 import { Graph, Tensor, validateGraph } from '@goldcrest/core-ir';
 import { describe, expect, it } from 'vitest';
-import { type Rule, any, applyRules, bypass, eliminateDeadCode, op, replaceNode, scalar } from './index.js';
+import { type Rule, any, applyRules, bypass, eliminateDeadCode, op, removeDeadUpstream, replaceNode, scalar } from './index.js';
 
 /** x -> Relu -> Relu -> ... (n times) -> out */
 function reluChain(n: number) {
@@ -104,5 +104,57 @@ describe('applyRules', () => {
     const r = applyRules(g, [{ name: 'mul1', pattern: op('Mul', [any('x'), scalar(1)], { commutative: true }), rewrite: (mt, gr) => bypass(gr, mt.root, mt.values.x) }]);
     expect(r.applied.mul1).toBe(1);
     expect(g.nodes[0].inputs[0]).toBe(x);
+  });
+});
+
+describe('edit helpers', () => {
+  it('bypass of a node writing a graph output makes the bypassed producer write that output instead', () => {
+    const g = new Graph();
+    const x = g.addInput('x', 'float32', [2]);
+    const s = g.addNode('Sigmoid', [x], [{ name: 's', dtype: 'float32', shape: [2] }]);
+    const id = g.addNode('Identity', [s.outputs[0]], [{ name: 'out', dtype: 'float32', shape: [2] }]);
+    g.outputs.push(id.outputs[0]);
+    expect(bypass(g, id, s.outputs[0])).toBe(true);
+    expect(g.nodes).toEqual([s]);
+    expect(s.outputs[0].name).toBe('out');
+    expect(g.outputs[0].producer).toBe(s);
+    validateGraph(g);
+  });
+
+  it('bypass refuses when the replacement has other readers and the output is a graph output', () => {
+    const g = new Graph();
+    const x = g.addInput('x', 'float32', [2]);
+    const s = g.addNode('Sigmoid', [x], [{ name: 's', dtype: 'float32' }]);
+    const id = g.addNode('Identity', [s.outputs[0]], [{ name: 'out', dtype: 'float32' }]);
+    const r = g.addNode('Relu', [s.outputs[0]], [{ name: 'r', dtype: 'float32' }]);
+    g.outputs.push(id.outputs[0], r.outputs[0]);
+    expect(bypass(g, id, s.outputs[0])).toBe(false);
+    expect(g.nodes).toHaveLength(3);
+  });
+
+  it('removeDeadUpstream removes a whole dead chain but not shared producers', () => {
+    const g = new Graph();
+    const x = g.addInput('x', 'float32', [2, 3]);
+    const shared = g.addNode('Relu', [x], [{ name: 'shared', dtype: 'float32' }]);
+    const sh = g.addNode('Shape', [shared.outputs[0]], [{ name: 'sh', dtype: 'int64' }]);
+    const c = g.addNode('Cast', [sh.outputs[0]], [{ name: 'c', dtype: 'int32' }], { to: 'int32' });
+    g.outputs.push(shared.outputs[0]);
+    expect(removeDeadUpstream(g, [c])).toBe(2);
+    expect(g.nodes).toEqual([shared]);
+  });
+
+  it('reinfer: rules see shapes updated by earlier rewrites', () => {
+    const g = new Graph();
+    const x = g.addInput('x', 'float32', [2, 3]);
+    const id = g.addNode('Identity', [x], [{ name: 'i', dtype: 'float32', shape: ['stale'] }]);
+    g.addNode('Relu', [id.outputs[0]], [{ name: 'y', dtype: 'float32', shape: ['stale'] }]);
+    g.outputs.push(g.value('y'));
+    const seen: unknown[] = [];
+    const rules: Rule[] = [
+      { name: 'identity', pattern: op('Identity', [any('x')]), rewrite: (m, gr) => bypass(gr, m.root, m.values.x) },
+      { name: 'look', pattern: op('Relu'), rewrite: (m) => { seen.push(m.root.outputs[0].shape); return false; } },
+    ];
+    applyRules(g, rules, { reinfer: true });
+    expect(seen.at(-1)).toEqual([2, 3]);
   });
 });
