@@ -1,7 +1,6 @@
-// Loading a model given on the command line: .gcm directly, anything else through the converter.
+// Loading a model given on the command line: a .gcm directly, anything else through the converter.
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { convert } from '@goldcrest/converter';
+import { type OptimizeReport, convertWithReport, detectFormat } from '@goldcrest/converter';
 import { type Graph, GoldcrestError, loadGcm } from '@goldcrest/core-ir';
 import type { ModelFormat } from './args.js';
 
@@ -16,48 +15,45 @@ export interface LoadOptions {
 
 export interface LoadedModel {
   graph: Graph;
-  /** 'gcm' or the source format the converter handled. */
+  /** 'gcm' or the source format the converter read. */
   format: string;
-  /** Wall time of reading (and converting) the model. */
-  ms: number;
+  /** What the optimizer did (converted models only). */
+  report?: OptimizeReport;
 }
 
-export const isGcmPath = (path: string) => extname(path).toLowerCase() === '.gcm';
-
-/** Reads a whole file, turning fs errors into E_IO naming the file and what it was for. */
+/** Reads a whole file; E_IO names the file, what it was for and why it failed. */
 export function readInputFile(path: string, what: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new GoldcrestError('E_IO', `cannot read ${what} '${path}': ${reason}`, { cause: e });
+    throw ioError(path, what, e);
   }
 }
 
-/** A clear E_IO for a missing or unreadable file, before a reader turns it into something vaguer. */
 export function checkReadable(path: string, what: string): void {
   try {
     accessSync(path, constants.R_OK);
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new GoldcrestError('E_IO', `cannot read ${what} '${path}': ${reason}`, { cause: e });
+    throw ioError(path, what, e);
   }
 }
 
+function ioError(path: string, what: string, e: unknown): GoldcrestError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+  return new GoldcrestError('E_IO', `cannot read ${what} '${path}': ${reason}`, { cause: e });
+}
+
+/**
+ * The format is told by content (the extension only breaks ties), so a .gcm under any name loads
+ * as one; `inputShapes` only matter to source models.
+ */
 export async function loadModel(path: string, opts: LoadOptions = {}): Promise<LoadedModel> {
-  const t0 = performance.now();
-  if (isGcmPath(path) && !opts.format) {
-    checkReadable(path, 'model');
-    const graph = await loadGcm(path);
-    return { graph, format: 'gcm', ms: performance.now() - t0 };
-  }
-  checkReadable(path, 'model');
+  const bytes = readInputFile(path, 'model');
   if (opts.weights) checkReadable(opts.weights, 'weights file');
-  const graph = await convert(path, {
-    format: opts.format,
-    inputShapes: opts.inputShapes && Object.keys(opts.inputShapes).length ? opts.inputShapes : undefined,
-    optimize: opts.optimize ?? true,
-    ...(opts.weights ? { weights: opts.weights } : {}),
-  } as Parameters<typeof convert>[1]);
-  return { graph, format: opts.format ?? String(graph.metadata.sourceFormat ?? graph.metadata.format ?? extname(path).slice(1)), ms: performance.now() - t0 };
+  const format = opts.format ?? detectFormat(bytes, path);
+  if (format === 'gcm') return { graph: await loadGcm(path), format };
+  const shapes = opts.inputShapes && Object.keys(opts.inputShapes).length ? opts.inputShapes : undefined;
+  const r = await convertWithReport(bytes, { format, inputShapes: shapes, optimize: opts.optimize ?? true, weights: opts.weights });
+  return { graph: r.graph, format: r.format, report: r.report };
 }

@@ -1,17 +1,7 @@
 // Seeded random feeds, so two bench runs (or Goldcrest vs a peer) see the same inputs.
 import { type DType, Tensor, allocData, numel } from '@goldcrest/core-ir';
 
-/** mulberry32: a small, fast, seedable 32-bit PRNG; returns floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '@goldcrest/converter';
 
 /** float -> IEEE half bits (round to nearest; enough for test data in [-1, 1]). */
 export function floatToHalf(f: number): number {

@@ -1,10 +1,11 @@
 // Creating a runtime session for a model path, shared by run and bench.
 import { availableParallelism } from 'node:os';
-import { type Graph, type Tensor } from '@goldcrest/core-ir';
+import type { Graph } from '@goldcrest/core-ir';
 import { InferenceSession } from '@goldcrest/runtime-native';
-import { isGcmPath, loadModel } from './model.js';
+import { loadModel } from './model.js';
 
-export const defaultThreads = () => Math.max(1, Math.min(availableParallelism(), 4));
+/** The runtime's own default, spelled out so run/bench can report it. */
+export const defaultThreads = () => Math.max(1, availableParallelism());
 
 export interface OpenedModel {
   graph: Graph;
@@ -13,15 +14,10 @@ export interface OpenedModel {
   loadMs: number;
 }
 
-/**
- * A .gcm goes to the runtime by path (the way an application would load it); other formats are
- * converted first, with `inputShapes` pinning symbolic dims.
- */
+/** Loads (converting if needed, `inputShapes` pinning symbolic dims) and creates a session. */
 export async function openModel(path: string, threads: number, inputShapes: Record<string, number[]>): Promise<OpenedModel> {
   const t0 = performance.now();
   const { graph } = await loadModel(path, { inputShapes });
-  const session = await InferenceSession.create(isGcmPath(path) ? path : graph, { threads });
+  const session = await InferenceSession.create(graph, { threads });
   return { graph, session, loadMs: performance.now() - t0 };
 }
-
-export type Feeds = Record<string, Tensor>;

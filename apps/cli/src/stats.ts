@@ -1,4 +1,5 @@
 // Model statistics for `inspect` and `convert`: op histogram, parameter count, MACs.
+import { opHistogram } from '@goldcrest/converter';
 import { GoldcrestError, type Graph, type Node, type Shape, type Value, dtypeSize, isStatic, numel } from '@goldcrest/core-ir';
 
 export interface ValueInfo {
@@ -25,10 +26,9 @@ export interface ModelStats {
 
 export const valueInfo = (v: Value): ValueInfo => ({ name: v.name, dtype: v.dtype, shape: v.shape ? [...v.shape] : null });
 
-export function opHistogram(graph: Graph): Record<string, number> {
-  const counts = new Map<string, number>();
-  for (const n of graph.nodes) counts.set(n.op, (counts.get(n.op) ?? 0) + 1);
-  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
+/** op -> count, most frequent first (stable order for printing). */
+export function sortedOps(ops: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(ops).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
 }
 
 const staticShape = (v: Value | null | undefined): number[] | undefined => (v?.shape && isStatic(v.shape) ? v.shape : undefined);
@@ -72,7 +72,7 @@ export function modelStats(graph: Graph): ModelStats {
     inputs: graph.inputs.map(valueInfo),
     outputs: graph.outputs.map(valueInfo),
     nodes: graph.nodes.length,
-    ops: opHistogram(graph),
+    ops: sortedOps(opHistogram(graph)),
     params,
     paramBytes,
     macs: macsUnknown.length ? null : macs,

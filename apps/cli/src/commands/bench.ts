@@ -36,7 +36,8 @@ export function randomFeeds(graph: Graph, shapes: Record<string, number[]>, seed
     const given = shapes[v.name];
     const shape = given ?? v.shape;
     if (!shape || !isStatic(shape)) {
-      throw shapeError(`input '${v.name}' has shape ${fmtShape(v.shape)} with symbolic dims: pin it with --input-shape ${v.name}=${(v.shape ?? []).map((d) => (typeof d === 'number' ? d : 1)).join(',') || '1'}`);
+      const example = (v.shape ?? []).map((d) => (typeof d === 'number' ? d : `<${d}>`)).join(',');
+      throw shapeError(`input '${v.name}' has shape ${fmtShape(v.shape)} with symbolic dims: pin it with --input-shape ${v.name}=${example || '<dims>'} (numbers for every <dim>), or feed a tensor with --input ${v.name}=file.npy`);
     }
     if (given && v.shape && (v.shape.length !== given.length || v.shape.some((d, i) => typeof d === 'number' && d !== given[i]))) {
       throw shapeError(`--input-shape ${v.name}=${given.join(',')} does not fit the model's input shape ${fmtShape(v.shape)}`);

@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
 import { saveGcm } from '@goldcrest/core-ir';
 import { type ModelFormat, formatOfFmk, parseInputShapes } from '../args.js';
 import { UsageError } from '../errors.js';
@@ -57,6 +57,7 @@ export async function convertCommand(model: string | undefined, flags: ConvertFl
   const a = resolveConvertArgs(model, flags);
   const t0 = performance.now();
   const { graph, format } = await loadModel(a.input, { format: a.format, weights: a.weights, inputShapes: a.inputShapes, optimize: a.optimize });
+  mkdirSync(dirname(a.output), { recursive: true });
   await saveGcm(a.output, graph); // atomic: temp file + rename
   const ms = performance.now() - t0;
   const stats = modelStats(graph);

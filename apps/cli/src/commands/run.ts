@@ -1,8 +1,9 @@
 import { join, resolve } from 'node:path';
-import { GoldcrestError, type Tensor, decodeNpy, encodeNpy, feedError, isStatic } from '@goldcrest/core-ir';
+import { mkdirSync } from 'node:fs';
+import { GoldcrestError, type Tensor, decodeNpy, encodeNpy, feedError, writeFileAtomicSync } from '@goldcrest/core-ir';
 import { parseInputFiles, sanitizeName } from '../args.js';
 import { UsageError } from '../errors.js';
-import { type Io, writeFileAtomic } from '../io.js';
+import type { Io } from '../io.js';
 import { readInputFile } from '../model.js';
 import { defaultThreads, openModel } from '../session.js';
 import { fmtShape } from '../stats.js';
@@ -71,7 +72,8 @@ export async function runCommand(model: string, flags: RunFlags, io: Io): Promis
       if (input.dtype !== t.tensor.type) {
         throw feedError(`--input ${name}=${t.path}: the model expects ${input.dtype} but the file holds ${t.tensor.type}; convert it (e.g. np.save(path, a.astype(np.${input.dtype === 'bool' ? 'bool_' : input.dtype})))`);
       }
-      if (input.shape && isStatic(input.shape) && fmtShape(input.shape) !== fmtShape(t.tensor.dims)) {
+      const dims = t.tensor.dims;
+      if (input.shape && (input.shape.length !== dims.length || input.shape.some((d, i) => typeof d === 'number' && d !== dims[i]))) {
         throw feedError(`--input ${name}=${t.path}: the model expects shape ${fmtShape(input.shape)} but the file holds ${fmtShape(t.tensor.dims)}`);
       }
       feeds[name] = t.tensor;
@@ -84,6 +86,7 @@ export async function runCommand(model: string, flags: RunFlags, io: Io): Promis
     const runMs = performance.now() - t0;
 
     const dir = resolve(flags.outputDir);
+    mkdirSync(dir, { recursive: true });
     const files: Record<string, string> = {};
     const used = new Set<string>();
     io.out(`ran ${model} (${threads} thread${threads > 1 ? 's' : ''}): load ${loadMs.toFixed(1)} ms, run ${runMs.toFixed(2)} ms`);
@@ -95,7 +98,7 @@ export async function runCommand(model: string, flags: RunFlags, io: Io): Promis
       for (let k = 2; used.has(base); k++) base = `${sanitizeName(name)}_${k}`;
       used.add(base);
       const file = join(dir, `${base}.npy`);
-      writeFileAtomic(file, encodeNpy(t));
+      writeFileAtomicSync(file, encodeNpy(t)); // temp file + rename: never a partial .npy
       files[name] = file;
       io.out(`  ${name} ${t.type} ${fmtShape(t.dims)} -> ${join(flags.outputDir, `${base}.npy`)}`);
       io.out(`    ${preview(t)}`);
