@@ -47,17 +47,19 @@ class ThreadPool {
 
   std::vector<std::thread> workers_;
   std::mutex dispatch_mu_;  // one job at a time
+  // Sleeping workers wait on wake_cv_ (under mu_) for published_ to change; between the ops of
+  // one run they spin on it instead, so a dispatch costs no syscall.
   std::mutex mu_;
-  std::condition_variable wake_cv_, done_cv_;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
-  int busy_workers_ = 0;
-  // The current job.
+  std::condition_variable wake_cv_;
+  int sleepers_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> published_{0};
+  std::atomic<int> pending_{0};  // workers still inside the current job
+  // The current job (written before published_ is bumped, read after).
   TaskFn fn_ = nullptr;
   const void* ctx_ = nullptr;
   size_t n_ = 0;
   std::atomic<size_t> next_{0};
-  std::atomic<uint64_t> published_{0};
   std::exception_ptr error_;
   std::mutex error_mu_;
 };

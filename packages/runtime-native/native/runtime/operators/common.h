@@ -10,6 +10,23 @@ namespace gc {
 // Fused activation from packed attributes: kind code (core-ir FUSED_ACTIVATIONS order) + params.
 ActParams MakeAct(const BuildContext& b, int64_t kind, size_t param_index);
 
+// Below this much work (MACs or element visits) an op runs on the calling thread only: a dispatch
+// to the pool costs about as much as the op itself.
+constexpr size_t kMinParallelWork = 1 << 16;
+
+// Threads worth using for `work` units (at least 1).
+inline int UsefulThreads(const ThreadPool& pool, size_t work) { return work < kMinParallelWork ? 1 : pool.size(); }
+
+// pool.ParallelFor when `threads` > 1, else the tasks run inline on the caller (thread index 0).
+template <class F>
+void ForTasks(ThreadPool& pool, int threads, size_t n, F&& f) {
+  if (threads > 1) {
+    pool.ParallelFor(n, f);
+  } else {
+    for (size_t i = 0; i < n; i++) f(i, 0);
+  }
+}
+
 inline size_t CeilDiv(size_t a, size_t b) { return (a + b - 1) / b; }
 
 // Splits [0, n) into about `parts` chunks of at least `min_chunk`; returns the chunk size.

@@ -94,12 +94,13 @@ class Conv2DOp final : public Operator {
 
   void RunDepthwise(const RunContext& ctx, const float* x, float* y, const float* bias) {
     WindowParams p{h_, w_, c_, oh_, ow_, kh_, kw_, sh_, sw_, dh_, dw_, pt_, pl_};
-    const size_t rows_per = ChunkSize(oh_, CeilDiv(4 * ctx.pool.size(), n_), 1);
+    const int threads = UsefulThreads(ctx.pool, static_cast<size_t>(n_) * oh_ * ow_ * c_ * kh_ * kw_);
+    const size_t rows_per = threads == 1 ? oh_ : ChunkSize(oh_, CeilDiv(4 * threads, n_), 1);
     const size_t tiles = CeilDiv(oh_, rows_per);
     const size_t in_img = static_cast<size_t>(h_) * w_ * c_;
     const size_t out_img = static_cast<size_t>(oh_) * ow_ * c_;
     const float* wts = dw_weights_.floats();
-    ctx.pool.ParallelFor(n_ * tiles, [&](size_t task, int) {
+    ForTasks(ctx.pool, threads, n_ * tiles, [&](size_t task, int) {
       const size_t img = task / tiles;
       const int r0 = static_cast<int>((task % tiles) * rows_per);
       const int r1 = std::min(oh_, r0 + static_cast<int>(rows_per));
@@ -141,17 +142,17 @@ class Conv2DOp final : public Operator {
 
   void RunIm2col(const RunContext& ctx, const float* x, float* y, const float* bias) {
     const int m = n_ * oh_ * ow_;
-    const int threads = ctx.pool.size();
-    const int tm = std::min(kIm2colRows, std::max(8, (m + 2 * threads - 1) / (2 * threads)));
+    const int threads = UsefulThreads(ctx.pool, static_cast<size_t>(m) * k_ * o_);
+    const int tm = threads == 1 ? kIm2colRows : std::min(kIm2colRows, std::max(8, (m + 2 * threads - 1) / (2 * threads)));
     const int mt = (m + tm - 1) / tm;
     const int nr = mk_.gemm_nr;
     const int panels = (cout_g_ + nr - 1) / nr;
     // Few row tiles (small feature maps): also split the panels; each task then redoes its im2col,
     // which is cheap next to the GEMM.
-    const int nt = group_ == 1 ? std::min(panels, std::max(1, (4 * threads + mt - 1) / mt)) : 1;
+    const int nt = group_ == 1 && threads > 1 ? std::min(panels, std::max(1, (4 * threads + mt - 1) / mt)) : 1;
     const int ppt = (panels + nt - 1) / nt;
     const int ntiles = (panels + ppt - 1) / ppt;
-    ctx.pool.ParallelFor(static_cast<size_t>(mt) * ntiles, [&](size_t task, int tid) {
+    ForTasks(ctx.pool, threads, static_cast<size_t>(mt) * ntiles, [&](size_t task, int tid) {
       const int mi = static_cast<int>(task / ntiles);
       const int ni = static_cast<int>(task % ntiles);
       const int p0 = mi * tm;

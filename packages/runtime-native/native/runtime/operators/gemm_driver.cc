@@ -41,7 +41,11 @@ void ParallelGemm(const RunContext& ctx, int M, int K, int N, const float* A, in
   const Microkernels& mk = ctx.mk;
   const int nr = mk.gemm_nr;
   const int panels = (N + nr - 1) / nr;
-  const int threads = ctx.pool.size();
+  const int threads = UsefulThreads(ctx.pool, static_cast<size_t>(M) * N * K);
+  if (threads == 1) {
+    mk.gemm(M, K, N, 0, panels, A, lda, packed_b, bias, nullptr, 0, C, ldc, act);
+    return;
+  }
   // Row tiles of up to 64 rows keep an A tile in L1/L2; when rows alone cannot feed every thread
   // (small M, e.g. the classifier head), split the column panels too.
   const int tm = std::min(M, std::max(8, std::min(64, (M + 2 * threads - 1) / (2 * threads))));

@@ -44,11 +44,12 @@ class PoolOp final : public Operator {
   void Run(const RunContext& ctx) override {
     const float* x = ctx.Ptr(x_);
     float* y = ctx.Ptr(y_);
-    const size_t rows_per = ChunkSize(p_.out_h, CeilDiv(4 * ctx.pool.size(), n_), 1);
+    const int threads = UsefulThreads(ctx.pool, static_cast<size_t>(n_) * p_.out_h * p_.out_w * p_.channels * p_.kernel_h * p_.kernel_w);
+    const size_t rows_per = threads == 1 ? p_.out_h : ChunkSize(p_.out_h, CeilDiv(4 * threads, n_), 1);
     const size_t tiles = CeilDiv(p_.out_h, rows_per);
     const size_t in_img = static_cast<size_t>(p_.in_h) * p_.in_w * p_.channels;
     const size_t out_img = static_cast<size_t>(p_.out_h) * p_.out_w * p_.channels;
-    ctx.pool.ParallelFor(n_ * tiles, [&](size_t task, int) {
+    ForTasks(ctx.pool, threads, n_ * tiles, [&](size_t task, int) {
       const size_t img = task / tiles;
       const int r0 = static_cast<int>((task % tiles) * rows_per);
       const int r1 = std::min(p_.out_h, r0 + static_cast<int>(rows_per));
