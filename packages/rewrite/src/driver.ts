@@ -1,6 +1,6 @@
 /** The fixed-point driver: sweep the graph, try every rule at every node, until nothing applies. */
 import { type Graph, type Node, type Tensor, type Value, inferShapes } from '@goldcrest/core-ir';
-import { type Match, type MatchContext, type OpPattern, countUses, matchPattern } from './pattern.js';
+import { type Match, type MatchContext, type OpPattern, matchPattern } from './pattern.js';
 
 export interface Rule {
   /** Stable name, used as the key of the per-rule counts. */
@@ -21,8 +21,9 @@ export interface ApplyOptions {
   /** Values known to be constant besides initializers (seen by `constant()` patterns). */
   known?: Map<Value, Tensor>;
   /**
-   * Re-run core-ir shape inference after every applied rewrite, so rules that test shapes see
-   * the effect of earlier rewrites (e.g. a removed Flatten no longer leaves a symbolic dim).
+   * Re-run core-ir shape inference after each sweep that changed the graph, so rules that test
+   * shapes see the effect of earlier rewrites (e.g. a removed Flatten no longer leaves a symbolic
+   * dim). Within a sweep, shapes may be stale but never wrong: rewrites preserve values.
    */
   reinfer?: boolean;
 }
@@ -46,30 +47,42 @@ export function applyRules(graph: Graph, rules: readonly Rule[], opts: ApplyOpti
   for (const r of rules) for (const op of r.pattern.ops) byOp.set(op, [...(byOp.get(op) ?? []), r]);
 
   let steps = 0;
-  let counts = countUses(graph);
-  const ctx: MatchContext = { graph, uses: (v) => counts.get(v) ?? 0, known: opts.known };
+  // Use counts are computed per queried value and cached until the next rewrite: far cheaper than
+  // recounting every value after each step, since only a few values are queried in between.
+  const cache = new Map<Value, number>();
+  const uses = (v: Value) => {
+    let n = cache.get(v);
+    if (n === undefined) {
+      n = 0;
+      for (const node of graph.nodes) for (const x of node.inputs) if (x === v) n++;
+      for (const o of graph.outputs) if (o === v) n++;
+      cache.set(v, n);
+    }
+    return n;
+  };
+  const ctx: MatchContext = { graph, uses, known: opts.known };
   for (;;) {
     let changed = false;
-    let present = new Set<Node>(graph.nodes);
     for (const node of [...graph.nodes]) {
-      if (!present.has(node)) continue;
       for (const rule of byOp.get(node.op) ?? []) {
-        if (!present.has(node) || !rule.pattern.ops.includes(node.op)) break;
+        if (!alive(node) || !rule.pattern.ops.includes(node.op)) break;
         const m = matchPattern(rule.pattern, node, ctx);
         if (!m) continue;
         if (rule.rewrite(m, graph) === false) continue;
         steps++;
         applied[rule.name]++;
         changed = true;
-        if (opts.reinfer) inferShapes(graph);
-        counts = countUses(graph);
-        present = new Set(graph.nodes);
+        cache.clear();
         if (steps >= maxSteps) return finish(graph, { steps, applied, converged: false });
       }
     }
     if (!changed) return finish(graph, { steps, applied, converged: true });
+    if (opts.reinfer) inferShapes(graph);
   }
 }
+
+/** A removed node no longer produces its outputs (Graph.removeNode clears `producer`): O(1). */
+const alive = (n: Node) => n.outputs.length > 0 && n.outputs.every((o) => o.producer === n);
 
 function finish(graph: Graph, r: ApplyResult): ApplyResult {
   // Rules insert with `before`, so order should already hold; re-sorting also detects a cycle a
