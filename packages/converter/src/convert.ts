@@ -49,7 +49,7 @@ async function readModel(path: string): Promise<Uint8Array> {
 }
 
 /** Like `convert`, and also says which format was read and what the optimizer did. */
-export async function convertWithReport(pathOrBytes: string | Uint8Array, opts: ConvertOptions = {}): Promise<ConvertResult> {
+export async function convertWithReport(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: ConvertOptions = {}): Promise<ConvertResult> {
   checkOptions(opts);
   let bytes: Uint8Array;
   let path: string | undefined;
@@ -58,8 +58,10 @@ export async function convertWithReport(pathOrBytes: string | Uint8Array, opts: 
     bytes = await readModel(path);
   } else if (pathOrBytes instanceof Uint8Array) {
     bytes = pathOrBytes;
+  } else if (pathOrBytes instanceof ArrayBuffer) {
+    bytes = new Uint8Array(pathOrBytes);
   } else {
-    throw new GoldcrestError('E_ARGUMENT', 'convert: expected a file path or the model bytes (Uint8Array)');
+    throw new GoldcrestError('E_ARGUMENT', 'convert: expected a file path or the model bytes (Uint8Array or ArrayBuffer)');
   }
 
   const format = opts.format ?? detectFormat(bytes, path);
@@ -81,6 +83,6 @@ export async function convertWithReport(pathOrBytes: string | Uint8Array, opts: 
  * frontend, then the optimizer (constant/shape folding, BatchNorm folding, activation fusion,
  * NCHW -> NHWC, dead-code removal). Every failure is a GoldcrestError with a stable code.
  */
-export async function convert(pathOrBytes: string | Uint8Array, opts: ConvertOptions = {}): Promise<Graph> {
+export async function convert(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: ConvertOptions = {}): Promise<Graph> {
   return (await convertWithReport(pathOrBytes, opts)).graph;
 }

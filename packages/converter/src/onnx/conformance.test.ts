@@ -19,7 +19,6 @@ const EXPECTED_UNSUPPORTED: Record<string, string> = Object.fromEntries(([
   ['only 2-D pooling', ['test_averagepool_1d_default', 'test_averagepool_3d_default', 'test_maxpool_1d_default', 'test_maxpool_3d_default']],
   ['training mode', ['test_batchnorm_epsilon_training_mode', 'test_batchnorm_example_training_mode', 'test_training_dropout', 'test_training_dropout_default',
     'test_training_dropout_default_mask', 'test_training_dropout_mask', 'test_training_dropout_zero_ratio', 'test_training_dropout_zero_ratio_mask']],
-  ['Dropout mask output', ['test_dropout_default_mask', 'test_dropout_default_mask_ratio']],
   ['MaxPool Indices output', ['test_maxpool_with_argmax_2d_precomputed_pads', 'test_maxpool_with_argmax_2d_precomputed_strides']],
   ['bfloat16 is not a core-ir dtype', ['test_cast_BFLOAT16_to_FLOAT', 'test_cast_FLOAT_to_BFLOAT16', 'test_castlike_BFLOAT16_to_FLOAT_expanded', 'test_castlike_FLOAT_to_BFLOAT16_expanded']],
   // Imported fine; core-ir's reference Cast (the evaluator here) has no float16/string conversions.

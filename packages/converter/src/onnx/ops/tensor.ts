@@ -1,5 +1,5 @@
 // Shape manipulation, indexing, type conversion and constants.
-import { type Attrs, Tensor, unsupportedOpError } from '@goldcrest/core-ir';
+import { type Attrs, Tensor, isStatic, unsupportedOpError } from '@goldcrest/core-ir';
 import type { OnnxNode } from '../node.js';
 import { dtypeFromOnnx, dtypeFromOnnxName } from '../proto.js';
 import type { OnnxOpTable } from '../registry.js';
@@ -48,14 +48,25 @@ export const TENSOR_OPS: OnnxOpTable = {
   Dropout: {
     versions: [1, 6, 7, 10, 12, 13],
     to: ['Identity'],
-    limits: 'inference only: a constant true training_mode or a read mask output is rejected',
+    limits: 'inference only: a constant true training_mode is rejected; a read mask output needs a static shape',
     lower: (n) => {
       if (n.opset >= 12 && n.input(2)) {
         const training = n.constNumbers(2, 'training_mode');
         if (training?.[0]) throw unsupportedOpError(`${n.where}: input 2 'training_mode' is true; only inference (training_mode=false) is supported`);
       }
-      if (n.outputUsed(1)) throw unsupportedOpError(`${n.where}: output 1 ('${n.proto.output![1]}', mask) is read by the graph but is not supported`);
-      n.emitSimple('Identity', [n.req(0, 'data')]);
+      const x = n.req(0, 'data');
+      if (n.outputUsed(1)) {
+        // In inference nothing is dropped: the mask is all true (bool from opset 10, before that x's type).
+        const shape = x.shape;
+        if (!shape || !isStatic(shape)) throw unsupportedOpError(`${n.where}: output 1 ('${n.proto.output![1]}', mask) is read by the graph and needs a static input shape (pass inputShapes)`);
+        const dtype = n.opset >= 10 ? 'bool' : x.dtype;
+        const one = dtype === 'float16' ? 0x3c00 : 1;
+        const t = Tensor.zeros(dtype, shape);
+        (t.data as Uint8Array).fill(one);
+        const mask = n.output(1);
+        [mask.dtype, mask.shape, mask.data] = [dtype, [...shape], t];
+      }
+      n.emitSimple('Identity', [x]);
     },
   },
 
