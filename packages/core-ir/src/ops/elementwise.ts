@@ -25,7 +25,11 @@ const BINARY_BIG: Record<string, (x: bigint, y: bigint) => bigint> = {
   Add: (x, y) => x + y,
   Sub: (x, y) => x - y,
   Mul: (x, y) => x * y,
-  Div: (x, y) => x / y,
+  Div: (x, y) => {
+    // A constant integer division by zero is left for the runtime rather than folded (BigInt would throw RangeError).
+    if (y === 0n) throw new GoldcrestError('E_UNSUPPORTED_OP', 'integer division by zero is not folded');
+    return x / y;
+  },
 };
 
 for (const op of Object.keys(BINARY)) {

@@ -19,11 +19,14 @@ const window2d: Record<'layout' | 'strides' | 'dilations' | 'pads' | 'autoPad', 
 
 /** Spatial output size of one axis, or a symbol-derived string when the input is symbolic. */
 export function windowOutDim(inp: Dim, k: number, stride: number, dil: number, padBegin: number, padEnd: number, autoPad: string, ceil = false): Dim {
-  if (typeof inp === 'string') return `${inp}'`;
+  // A derived symbol names every parameter, so equal windows over equal symbols stay equal and different ones differ.
+  if (typeof inp === 'string') return `${inp}/k${k}s${stride}d${dil}p${padBegin},${padEnd}${autoPad === 'NOTSET' ? '' : autoPad}${ceil ? 'c' : ''}`;
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(inp / stride);
   const eff = (k - 1) * dil + 1;
   const span = inp + (autoPad === 'VALID' ? 0 : padBegin + padEnd) - eff;
-  const out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  // ONNX/PyTorch rule: with ceil mode, the last window must start inside the input or the begin padding.
+  if (ceil && (out - 1) * stride >= inp + padBegin) out -= 1;
   return out;
 }
 

@@ -132,7 +132,9 @@ defineOp({
     const shape: Shape = [...x.shape];
     const known = x.shape.map((d) => (typeof d === 'number' ? d : 0));
     const r = resolveSlice(known, starts, ends, ax, steps, where(ctx.node));
-    for (const a of ax) shape[a] = typeof x.shape[a] === 'number' ? r.counts[a] : `${x.shape[a]}'`;
+    ax.forEach((a, i) => {
+      shape[a] = typeof x.shape![a] === 'number' ? r.counts[a] : `${x.shape![a]}[${starts[i]}:${ends[i]}:${steps?.[i] ?? 1}]`;
+    });
     return [{ dtype: x.dtype, shape }];
   },
   evaluate: ([x, s, e, a, st]) => {
@@ -235,8 +237,8 @@ defineOp({
     let axis = ctx.attrs.axis as number;
     if (axis < 0) axis += x.shape.length;
     if (axis < 0 || axis > x.shape.length) throw shapeError(`${where(ctx.node)}: axis ${ctx.attrs.axis} out of range for rank ${x.shape.length}`);
-    const prod = (ds: Shape): Dim => (isStatic(ds) ? numel(ds) : `${ctx.node.name}_flat`);
-    return [{ dtype: x.dtype, shape: [prod(x.shape.slice(0, axis)), prod(x.shape.slice(axis))] }];
+    const prod = (ds: Shape, part: number): Dim => (isStatic(ds) ? numel(ds) : `${ctx.node.name}_flat${part}`);
+    return [{ dtype: x.dtype, shape: [prod(x.shape.slice(0, axis), 0), prod(x.shape.slice(axis), 1)] }];
   },
   evaluate: ([x], attrs) => {
     let axis = attrs.axis as number;
