@@ -190,7 +190,9 @@ export class OnnxNode {
    * node's main output takes the ONNX node's name; helpers get `<name>/<suffix>`.
    */
   emit(op: string, inputs: (Value | null)[], outputs: (Value | { name: string; dtype: DType; shape?: Shape })[], attrs: Attrs = {}, suffix?: string): Node {
-    const node = this.st.graph.addNode(op, inputs, outputs, attrs, { name: suffix ? `${this.name}/${suffix}` : this.name });
+    const ins = [...inputs];
+    while (ins.length > 0 && ins[ins.length - 1] === null) ins.pop(); // omitted trailing optionals
+    const node = this.st.graph.addNode(op, ins, outputs, attrs, { name: suffix ? `${this.name}/${suffix}` : this.name });
     inferNode(node, this.st.known);
     const vals = tryEvaluate(node, this.st.known, FOLD_LIMIT);
     if (vals) node.outputs.forEach((o, i) => this.st.known.set(o, vals[i]));

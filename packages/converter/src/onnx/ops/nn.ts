@@ -187,6 +187,7 @@ export const NN_OPS: OnnxOpTable = {
         }
       }
 
+      // MatMul [-> Mul alpha] [-> Add C]: the last of them writes the ONNX output and takes the node's name.
       const out = n.output(0);
       const last = (done: boolean, suffix: string) => (done ? out : n.temp(suffix, a.dtype));
       let y = n.emit('MatMul', [a, b, bias], [last(alphaLeft === 1 && !addend, 'matmul')], {}, alphaLeft === 1 && !addend ? undefined : 'matmul').outputs[0];
