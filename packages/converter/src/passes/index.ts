@@ -14,7 +14,7 @@ export {
   sinkUnaryRule,
   transposeTensor,
 } from './to-nhwc.js';
-export { finishRules, optimize, simplifyRules, type OptimizeOptions, type OptimizeReport, type PassReport } from './optimize.js';
+export { finishRules, formatOptimizeReport, optimize, simplifyRules, type OptimizeOptions, type OptimizeReport, type PassReport } from './optimize.js';
 export { eliminateDeadCode } from '@goldcrest/rewrite';
 export { maxRelDiff, opHistogram, randomFeeds, randomTensor, rng, runReference } from './testing.js';
 export { noopRule, reshapeReshapeRule, reshapeTargetFor, simplifyShapeRules, transposeToReshapeRule } from './simplify.js';

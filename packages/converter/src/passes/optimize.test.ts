@@ -1,7 +1,7 @@
 import type { Graph } from '@goldcrest/core-ir';
 import { describe, expect, it } from 'vitest';
 import { Builder, expectSameNumerics } from './fixtures.js';
-import { type OptimizeReport, optimize } from './optimize.js';
+import { type OptimizeReport, formatOptimizeReport, optimize } from './optimize.js';
 import { opHistogram } from './testing.js';
 
 /**
@@ -47,6 +47,10 @@ describe('optimize (hand-built MobileNetV3 block)', () => {
     expect(report!.passes.map((p) => p.pass)).toContain('toNHWC');
     expect(g.inputs[0].shape).toEqual([1, 3, 16, 20]);
     expect(g.outputs[0].name).toBe('prob');
+    const text = formatOptimizeReport(report!);
+    expect(text).toMatch(/^optimize \(NHWC\): \d+ -> 14 nodes/);
+    expect(text).toMatch(/conv-batchnorm +3/);
+    expect(text).not.toMatch(/transpose-through-unary/); // rules that never applied are omitted
   });
 
   it('NCHW: the same fusions and no Transpose', () => {

@@ -116,3 +116,17 @@ export function optimize(graph: Graph, opts: OptimizeOptions = {}): OptimizeRepo
     converged,
   };
 }
+
+/** A short human-readable summary of a report (for `goldcrest inspect` / `convert --verbose`). */
+export function formatOptimizeReport(r: OptimizeReport): string {
+  const ms = r.passes.reduce((s, p) => s + p.ms, 0);
+  const lines = [
+    `optimize (${r.layout}): ${r.nodesBefore} -> ${r.nodesAfter} nodes, ${r.rounds} round(s), ${ms.toFixed(0)} ms${r.converged ? '' : ' (step limit reached)'}`,
+  ];
+  const applied = Object.entries(r.totals).filter(([, n]) => n > 0);
+  const width = Math.max(0, ...applied.map(([k]) => k.length));
+  for (const [k, n] of applied) lines.push(`  ${k.padEnd(width)}  ${n}`);
+  const hist = (h: Record<string, number>) => Object.entries(h).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  lines.push(`  before: ${hist(r.opsBefore)}`, `  after:  ${hist(r.opsAfter)}`);
+  return lines.join('\n');
+}

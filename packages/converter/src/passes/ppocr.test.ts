@@ -49,6 +49,7 @@ describe('optimize: PP-OCR cls (real model)', () => {
     expect(report.converged).toBe(true);
     expect(report.totals).toMatchObject({ 'conv-batchnorm': 35, 'hardswish-div6': 18, 'matmul-add-bias': 1, 'fuse-activation': 42, convertToNHWC: 64 });
     expect(report.opsBefore.BatchNorm).toBe(35);
+    expect(report.nodesAfter).toBe(84);
     expect(g.outputs[0].shape).toEqual([1, 2]);
     const x = randomTensor([1, 3, 48, 192], rng(11));
     const before = runReference(g0, { x })[OUT];
@@ -60,7 +61,7 @@ describe('optimize: PP-OCR cls (real model)', () => {
 
   it('symbolic batch and size: the same structure (flatten target [0, 200]) and it runs at batch 2', async () => {
     const g = importOnnx(bytes);
-    optimize(g);
+    expect(optimize(g).nodesAfter).toBe(84);
     expectOptimizedStructure(g, 'NHWC');
     const reshape = g.nodes.find((n) => n.op === 'Reshape')!;
     expect(reshape.inputs[1]!.data!.toNumbers()).toEqual([0, 200]);
