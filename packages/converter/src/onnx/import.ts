@@ -159,6 +159,7 @@ function importModel(model: ModelProto, opts: ImportOnnxOptions): Graph {
   checkInputShapes(gp, realInputs.map((vi) => vi.name ?? ''), shapes);
   for (const vi of realInputs) {
     const name = vi.name ?? '';
+    if (!name || graph.values.has(name)) throw modelFormatError(`graph input '${name}' is ${name ? 'listed twice' : 'unnamed'}`);
     const tt = vi.type?.tensorType;
     if (!tt) throw unsupportedOpError(`graph input '${name}' is not a tensor (sequence/map/optional inputs are not supported)`);
     const dtype = dtypeFromOnnx(tt.elemType, `graph input '${name}'`);
