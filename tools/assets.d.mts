@@ -3,3 +3,5 @@ export const CACHE: string;
 export const ASSETS: Record<string, [string, string]>;
 export function fetchPackage(spec: string): string;
 export function assetPath(name: 'ppocr-cls' | 'ppocr-det' | 'silero-vad' | string): string;
+export const DEBIAN_DATA: Record<string, [string, string]>;
+export function fetchDebianData(name: 'onnx-testdata' | string): string | undefined;

