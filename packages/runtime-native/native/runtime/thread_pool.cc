@@ -51,17 +51,19 @@ void ThreadPool::Dispatch(size_t n, TaskFn fn, const void* ctx) {
   n_ = n;
   error_ = nullptr;
   next_.store(0, std::memory_order_relaxed);
-  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
   bool wake;
   {
     // Under mu_ so a worker going to sleep either sees the new generation or gets the notify.
     std::lock_guard<std::mutex> lock(mu_);
-    published_.fetch_add(1, std::memory_order_release);
+    const uint64_t gen = published_.load(std::memory_order_relaxed) + 1;
+    open_.store(gen, std::memory_order_seq_cst);
+    published_.store(gen, std::memory_order_seq_cst);
     wake = sleepers_ > 0;
   }
   if (wake) wake_cv_.notify_all();
-  Work(0);  // the caller participates
-  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; spin++) {
+  Work(0);  // the caller participates; returns once every task is claimed
+  open_.store(0, std::memory_order_seq_cst);
+  for (int spin = 0; active_.load(std::memory_order_seq_cst) != 0; spin++) {
     if (spin < kSpinIterations * 4) {
       CpuRelax();
     } else {
@@ -72,7 +74,7 @@ void ThreadPool::Dispatch(size_t n, TaskFn fn, const void* ctx) {
 }
 
 void ThreadPool::WorkerLoop(int tid) {
-  uint64_t seen = 0;  // the generation at construction; no job can be published before
+  uint64_t seen = 0;
   for (;;) {
     uint64_t now = published_.load(std::memory_order_acquire);
     for (int spin = 0; now == seen && spin < kSpinIterations; spin++) {
@@ -88,8 +90,10 @@ void ThreadPool::WorkerLoop(int tid) {
     }
     if (stop_.load(std::memory_order_acquire)) return;
     seen = now;
-    Work(tid);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    // Register first, then check the job is still open (pairs with the caller's close-then-wait).
+    active_.fetch_add(1, std::memory_order_seq_cst);
+    if (open_.load(std::memory_order_seq_cst) == now) Work(tid);
+    active_.fetch_sub(1, std::memory_order_seq_cst);
   }
 }
 

@@ -54,7 +54,11 @@ class ThreadPool {
   int sleepers_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> published_{0};
-  std::atomic<int> pending_{0};  // workers still inside the current job
+  // A worker joins job G only while open_ == G; the caller closes the job once every task is
+  // claimed and then waits for the workers inside (active_) only. A worker that wakes late (e.g.
+  // descheduled on a busy machine) finds the job closed and never delays the caller.
+  std::atomic<uint64_t> open_{0};
+  std::atomic<int> active_{0};
   // The current job (written before published_ is bumped, read after).
   TaskFn fn_ = nullptr;
   const void* ctx_ = nullptr;
