@@ -116,4 +116,19 @@ describe('fuseActivations', () => {
     expectSameNumerics(g, (gr) => expect(fuse(gr).applied['conv-add-bias']).toBe(1));
     expect(ops(g)).toEqual(['Conv2D']);
   });
+
+  it('Conv2D -> Mul(per-channel scale) -> Add(per-channel shift) folds into weights and bias (a BatchNorm as Mul+Add)', () => {
+    const g = convThen((b, v) => b.node('Add', [b.node('Mul', [b.weight('scale', [1, 4, 1, 1]), v]), b.weight('shift', [4, 1, 1])]));
+    expectSameNumerics(g, (gr) => {
+      const r = fuse(gr);
+      expect(r.applied['conv-mul-scale']).toBe(1);
+      expect(r.applied['conv-add-bias']).toBe(1);
+    });
+    expect(ops(g)).toEqual(['Conv2D']);
+  });
+
+  it('Mul by a full-size constant is not a channel scale', () => {
+    const g = convThen((b, v) => b.node('Mul', [v, b.weight('full', [1, 4, 5, 5])]));
+    expectSameNumerics(g, (gr) => expect(fuse(gr).steps).toBe(0));
+  });
 });

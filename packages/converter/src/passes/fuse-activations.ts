@@ -7,7 +7,7 @@
  *   Conv2D + Add(constant per-channel) -> Conv2D bias.
  */
 import { type Attrs, type Graph, type Node, Tensor, type Value, inferNode } from '@goldcrest/core-ir';
-import { type Match, type Pattern, type Rule, any, constant, op, removeIfDead, replaceNode, scalar } from '@goldcrest/rewrite';
+import { type Match, type Pattern, type Rule, any, constant, op, optional, removeIfDead, replaceNode, scalar } from '@goldcrest/rewrite';
 
 const near = (a: number, b: number, tol = 1e-4) => Math.abs(a - b) <= tol;
 
@@ -142,4 +142,35 @@ export const biasRules: Rule[] = [
   },
 ];
 
-export const fuseActivationRules: Rule[] = [...hardSwishRules, ...biasRules, fuseActivationRule];
+/**
+ * Conv2D -> Mul(per-channel constant) -> the scale folded into the weights and bias (an unfolded
+ * "scale" layer, or a BatchNorm that a frontend expanded into Mul + Add).
+ */
+export const convScaleRule: Rule = {
+  name: 'conv-mul-scale',
+  pattern: op('Mul', [op('Conv2D', [any('x'), constant('w'), optional(constant('b'))], { name: 'producer', singleUse: true, attrs: unfused }), constant('c')], { commutative: true }),
+  rewrite: (m, g) => {
+    const p = m.nodes.producer;
+    const nhwc = p.attrs.layout === 'NHWC';
+    const out = p.outputs[0].shape;
+    const ch = out?.[nhwc ? 3 : 1];
+    const w = m.consts.w;
+    if (typeof ch !== 'number' || w.type !== 'float32' || m.root.outputs[0].shape?.join() !== out!.join()) return false;
+    if (m.consts.c.dims.length > out!.length) return false;
+    const scale = vectorAlong(m.consts.c, ch, nhwc ? 0 : 2);
+    if (!scale) return false;
+    const per = w.size / ch;
+    const wd = w.data as Float32Array;
+    const w2 = new Float32Array(w.size);
+    for (let o = 0; o < ch; o++) for (let i = 0; i < per; i++) w2[o * per + i] = wd[o * per + i] * scale[o];
+    const ins: (Value | null)[] = [m.values.x, g.addConstant(`${p.name}_w_scaled`, new Tensor('float32', w2, [...w.dims]))];
+    const b = m.consts.b?.data as Float32Array | undefined;
+    if (b) ins.push(g.addConstant(`${p.name}_b_scaled`, new Tensor('float32', Float32Array.from(b, (v, o) => v * scale[o]), [ch])));
+    const fused = replaceNode(g, m.root, 'Conv2D', ins, { ...p.attrs });
+    removeIfDead(g, [p]);
+    fused.name = p.name;
+    return true;
+  },
+};
+
+export const fuseActivationRules: Rule[] = [...hardSwishRules, ...biasRules, convScaleRule, fuseActivationRule];

@@ -1,6 +1,6 @@
 export { foldConstants, reshapeOwnDimsRule, type FoldOptions } from './fold-constants.js';
 export { foldBatchNormRule, foldBatchNormRules } from './fold-batchnorm.js';
-export { activationOf, biasRules, fuseActivationRule, fuseActivationRules, hardSwishRules } from './fuse-activations.js';
+export { activationOf, biasRules, convScaleRule, fuseActivationRule, fuseActivationRules, hardSwishRules } from './fuse-activations.js';
 export {
   TO_NCHW,
   TO_NHWC,
@@ -11,6 +11,7 @@ export {
   layoutFinishRules,
   permuteConstantFor,
   sinkBinaryRule,
+  sinkConcatRule,
   sinkUnaryRule,
   transposeTensor,
 } from './to-nhwc.js';

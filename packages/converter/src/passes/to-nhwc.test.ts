@@ -54,6 +54,18 @@ describe('toNHWC', () => {
     expect(mul.inputs[1]!.shape).toEqual([1, 1, 1, 4]);
   });
 
+  it('Concat of equally transposed values: the Transpose moves below, the axis is remapped', () => {
+    const b = new Builder();
+    const x = b.input('x', [1, 3, 5, 6]);
+    const c1 = b.node('Conv2D', [x, b.weight('w1', [4, 3, 3, 3])], { pads: [1, 1, 1, 1] });
+    const c2 = b.node('MaxPool2D', [x], { kernel: [3, 3], pads: [1, 1, 1, 1] });
+    const cat = b.node('Concat', [c1, c2], { axis: 1 });
+    const g = b.output(b.node('Conv2D', [cat, b.weight('w2', [2, 7, 1, 1])], {}, 'y'));
+    expectSameNumerics(g, (gr) => expect(toNhwc(gr).r.applied['transpose-through-concat']).toBe(1));
+    expect(count(g, 'Transpose')).toBe(2);
+    expect(g.nodes.find((n) => n.op === 'Concat')!.attrs.axis).toBe(3);
+  });
+
   it('permuteConstantFor pads rank-broadcast constants and permutes by the inverse', () => {
     const c = new Tensor('float32', [1, 2, 3], [3, 1, 1]);
     const p = permuteConstantFor(c, TO_NCHW)!;

@@ -8,7 +8,7 @@
  */
 import { type Attrs, type Graph, type Node, Tensor, type Value, getSchema, inferNode, resolveAttrs } from '@goldcrest/core-ir';
 import { identityPerm as identity, permAttr } from './simplify.js';
-import { type ApplyOptions, type ApplyResult, type Match, type Rule, any, applyRules, bypass, constant, mergeCounts, op, removeIfDead, replaceNode } from '@goldcrest/rewrite';
+import { type ApplyOptions, type ApplyResult, type Match, type Rule, any, applyRules, bypass, constant, mergeCounts, op, removeIfDead, replaceNode, useCount } from '@goldcrest/rewrite';
 import { noopRule, reshapeReshapeRule, transposeToReshapeRule } from './simplify.js';
 
 export const TO_NHWC = [0, 2, 3, 1];
@@ -95,9 +95,9 @@ const UNARY = ['Relu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Clip'];
 const BINARY = ['Add', 'Sub', 'Mul', 'Div'];
 
 /** Replaces `m.root` (which reads Transposes) by `opName(newInputs)` followed by Transpose(perm). */
-function sinkBelow(m: Match, g: Graph, newInputs: Value[], perm: number[], absorbed: Node[]): boolean {
+function sinkBelow(m: Match, g: Graph, newInputs: Value[], perm: number[], absorbed: Node[], attrs: Attrs = m.root.attrs): boolean {
   const root = m.root;
-  const y = emit(g, root, root.op, newInputs, { ...root.attrs }, `${root.outputs[0].name}_t`);
+  const y = emit(g, root, root.op, newInputs, { ...attrs }, `${root.outputs[0].name}_t`);
   y.producer!.name = g.uniqueName(`${root.name}_t`);
   replaceNode(g, root, 'Transpose', [y], { perm });
   removeIfDead(g, absorbed);
@@ -120,6 +120,25 @@ export const sinkBinaryRule: Rule = {
     if (!isPerm(p, permAttr(m.nodes.u))) return false;
     if (m.nodes.t === m.nodes.u) return false;
     return sinkBelow(m, g, [m.values.t_in, m.values.u_in], p, [m.nodes.t, m.nodes.u]);
+  },
+};
+
+/** Concat(Transpose(a, p), Transpose(b, p), ..., axis k) -> Transpose(Concat(a, b, ..., axis p[k]), p). */
+export const sinkConcatRule: Rule = {
+  name: 'transpose-through-concat',
+  pattern: op('Concat', [transposeOf('t', true)]),
+  rewrite: (m, g) => {
+    const p = permAttr(m.nodes.t);
+    const ts = m.root.inputs.map((v) => v?.producer);
+    const inputs: Value[] = [];
+    for (const [i, t] of ts.entries()) {
+      const v = m.root.inputs[i]!;
+      if (!t || t.op !== 'Transpose' || !isPerm(permAttr(t), p) || useCount(g, v) !== 1) return false;
+      inputs.push(t.inputs[0]!);
+    }
+    const axis = resolveAttrs(m.root).axis as number;
+    const k = axis < 0 ? axis + p.length : axis;
+    return sinkBelow(m, g, inputs, p, ts as Node[], { ...m.root.attrs, axis: p[k] });
   },
 };
 
@@ -160,6 +179,7 @@ export const layoutCleanupRules: Rule[] = [
   noopRule,
   sinkUnaryRule,
   sinkBinaryRule,
+  sinkConcatRule,
   sinkWithConstant(false),
   { ...sinkWithConstant(true), name: 'transpose-through-binary-const-lhs' },
 ];
