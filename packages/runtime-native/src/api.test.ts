@@ -87,6 +87,15 @@ describe('feeds', () => {
     await s.release();
   });
 
+  it('accepts tensor-like feeds ({ type, data, dims }, e.g. onnxruntime-node Tensors)', async () => {
+    const s = await InferenceSession.create(smallNet(), { threads: 1 });
+    const x = randomTensor([1, 8, 8, 3], 4);
+    const out = await s.run({ x: { type: 'float32', data: x.data, dims: [1, 8, 8, 3] } as never });
+    expect(relError(out.prob, referenceRun(smallNet(), { x }).prob)).toBeLessThan(1e-5);
+    await expectCode(s.run({ x: { type: 'float32', data: new Float32Array(5), dims: [1, 8, 8, 3] } as never }), 'E_FEED', /input 'x'/);
+    await s.release();
+  });
+
   it('symbolic batch: plans per shape, binds symbols consistently', async () => {
     const s = await InferenceSession.create(smallNet('N'), { threads: 2 });
     for (const n of [1, 3, 2]) {
@@ -112,6 +121,18 @@ describe('lifecycle and execution', () => {
     const outs = await Promise.all(xs.map((x) => s.run({ x })));
     outs.forEach((o, i) => expect(relError(o.prob, referenceRun(smallNet(), { x: xs[i] }).prob)).toBeLessThan(1e-5));
     await s.release();
+  });
+
+  it('two sessions sharing one thread pool run concurrently with correct results', async () => {
+    const a = await InferenceSession.create(smallNet(), { threads: 2 });
+    const b = await InferenceSession.create(smallNet('N'), { threads: 2 });
+    const xs = [1, 2, 3].map((i) => randomTensor([i, 8, 8, 3], 40 + i));
+    const runs = await Promise.all([a.run({ x: xs[0] }), b.run({ x: xs[1] }), b.run({ x: xs[2] }), a.run({ x: xs[0] })]);
+    expect(relError(runs[0].prob, referenceRun(smallNet(), { x: xs[0] }).prob)).toBeLessThan(1e-5);
+    expect(relError(runs[1].prob, referenceRun(smallNet(2), { x: xs[1] }).prob)).toBeLessThan(1e-5);
+    expect(relError(runs[2].prob, referenceRun(smallNet(3), { x: xs[2] }).prob)).toBeLessThan(1e-5);
+    expect(runs[3].prob.data).toEqual(runs[0].prob.data);
+    await Promise.all([a.release(), b.release()]);
   });
 
   it('a runtime failure (Gather index out of range) rejects with E_RUNTIME; the process survives', async () => {

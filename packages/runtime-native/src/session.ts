@@ -25,6 +25,9 @@ export interface ValueMetadata {
 
 interface Compiled { plan: ExecutionPlan; native: NativeSession }
 
+/** Plans kept per session for distinct input shapes (least recently used ones are freed). */
+const MAX_PLANS = 8;
+
 /** A loaded model ready to run. Create with `InferenceSession.create`. */
 export class InferenceSession {
   readonly inputNames: readonly string[];
@@ -72,7 +75,10 @@ export class InferenceSession {
       if (!v.shape) throw new GoldcrestError('E_SHAPE', `input '${v.name}' has no declared shape; give its rank (dims may be symbols)`);
     }
     const session = new InferenceSession(graph, opts);
-    nativeAddon();  // fail early (E_RUNTIME) when the addon is not built
+    const available = nativeAddon().supportedIsas();  // also fails early (E_RUNTIME) when the addon is not built
+    if (opts.isa && !available.includes(opts.isa)) {
+      throw new GoldcrestError('E_ARGUMENT', `ISA '${opts.isa}' is not available on this CPU/build (available: ${available.join(', ')}); unset GOLDCREST_ISA or pick one of those`);
+    }
     if (graph.inputs.every((v) => v.shape!.every((d) => typeof d === 'number'))) {
       session.compile(Object.fromEntries(graph.inputs.map((v) => [v.name, v.shape as number[]])));
     }
@@ -107,8 +113,8 @@ export class InferenceSession {
   private async runNow(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     if (this.released) throw new GoldcrestError('E_ARGUMENT', 'run() on a released InferenceSession; create a new session');
     const dims = this.checkFeeds(feeds);
-    const compiled = this.compile(dims);
-    const arrays = compiled.plan.inputs.map((p) => feeds[p.name].data as ArrayBufferView);
+    const compiled = this.compile(dims.dims);
+    const arrays = compiled.plan.inputs.map((p) => dims.tensors[p.name].data as ArrayBufferView);
     let buffers: ArrayBuffer[];
     try {
       buffers = await compiled.native.run(arrays);
@@ -125,18 +131,26 @@ export class InferenceSession {
   private compile(dims: Record<string, readonly number[]>): Compiled {
     const key = this.inputNames.map((n) => dims[n].join('x')).join('|');
     let c = this.plans.get(key);
-    if (!c) {
+    if (c) {
+      this.plans.delete(key);  // re-insert: Map order is the LRU order
+    } else {
       const plan = lowerGraph(this.graph, dims);
       const addon = nativeAddon();
       const native = callNative(() => new addon.Session(plan.native, { threads: this.options.threads, isa: this.options.isa }));
       c = { plan, native };
-      this.plans.set(key, c);
+      if (this.plans.size >= MAX_PLANS) {
+        // Runs are serialised, so the evicted plan has no run in flight.
+        const [oldKey, old] = this.plans.entries().next().value!;
+        old.native.release();
+        this.plans.delete(oldKey);
+      }
     }
+    this.plans.set(key, c);
     return c;
   }
 
-  /** Validates feeds against the declared inputs; returns each input's concrete dims. */
-  private checkFeeds(feeds: Record<string, Tensor>): Record<string, number[]> {
+  /** Validates feeds against the declared inputs; returns each input's tensor and concrete dims. */
+  private checkFeeds(feeds: Record<string, Tensor>): { dims: Record<string, number[]>; tensors: Record<string, Tensor> } {
     if (typeof feeds !== 'object' || feeds === null) throw new GoldcrestError('E_FEED', 'run(feeds): feeds must be an object { inputName: Tensor }');
     for (const name of Object.keys(feeds)) {
       if (!this.inputNames.includes(name)) {
@@ -145,10 +159,12 @@ export class InferenceSession {
     }
     const symbols = new Map<string, [number, string]>();
     const out: Record<string, number[]> = {};
+    const tensors: Record<string, Tensor> = {};
     for (const meta of this.inputMetadata) {
-      const t = feeds[meta.name];
-      if (t === undefined) throw new GoldcrestError('E_FEED', `missing input '${meta.name}' (${meta.type} ${JSON.stringify(meta.shape)})`);
-      if (!(t instanceof Tensor)) throw new GoldcrestError('E_FEED', `input '${meta.name}': expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+      const given = feeds[meta.name];
+      if (given === undefined) throw new GoldcrestError('E_FEED', `missing input '${meta.name}' (${meta.type} ${JSON.stringify(meta.shape)})`);
+      const t = asTensor(given, meta.name);
+      tensors[meta.name] = t;
       if (t.type !== meta.type) throw new GoldcrestError('E_FEED', `input '${meta.name}': expected dtype ${meta.type}, got ${t.type}`);
       const got = t.dims;
       const want = meta.shape;
@@ -170,8 +186,25 @@ export class InferenceSession {
       if (got.some((d) => d === 0)) throw new GoldcrestError('E_FEED', `input '${meta.name}': empty tensors (dims [${got.join(',')}]) are not supported`);
       out[meta.name] = [...got];
     }
-    return out;
+    return { dims: out, tensors };
   }
+}
+
+/**
+ * A core-ir Tensor, or anything shaped like one ({ type, data, dims }, e.g. an onnxruntime-node
+ * Tensor or a Tensor from another copy of core-ir), re-validated as a Tensor.
+ */
+function asTensor(t: unknown, name: string): Tensor {
+  if (t instanceof Tensor) return t;
+  const o = t as { type?: unknown; data?: unknown; dims?: unknown } | null;
+  if (o && typeof o === 'object' && typeof o.type === 'string' && ArrayBuffer.isView(o.data) && Array.isArray(o.dims)) {
+    try {
+      return new Tensor(o.type as DType, o.data as Float32Array, o.dims as number[]);
+    } catch (e) {
+      throw new GoldcrestError('E_FEED', `input '${name}': ${(e as Error).message}`, { cause: e });
+    }
+  }
+  throw new GoldcrestError('E_FEED', `input '${name}': expected a Tensor, got ${t === null ? 'null' : Array.isArray(t) ? 'an array' : ArrayBuffer.isView(t) ? (t as object).constructor.name : typeof t}`);
 }
 
 function resolveOptions(o: SessionOptions): { threads: number; isa?: Isa } {
