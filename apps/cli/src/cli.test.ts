@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { maxRelDiff } from '@goldcrest/converter';
 import { Graph, Tensor, decodeNpy, encodeNpy, saveGcm } from '@goldcrest/core-ir';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,17 +32,8 @@ async function cli(...argv: string[]) {
   return { code, stdout: io.stdout.join('\n'), stderr: io.stderr.join('\n') };
 }
 
-/** max |a - ref| / max |ref| */
-function relErr(a: ArrayLike<number>, ref: ArrayLike<number>): number {
-  expect(a.length).toBe(ref.length);
-  let diff = 0;
-  let mag = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - ref[i]));
-    mag = Math.max(mag, Math.abs(ref[i]));
-  }
-  return diff / mag;
-}
+/** max |a - ref| / max |ref| over the [1,2] output (the acceptance measure). */
+const relErr = (a: Float32Array, ref: Float32Array) => maxRelDiff(new Tensor('float32', a, [1, 2]), new Tensor('float32', ref, [1, 2]));
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gc-cli-'));

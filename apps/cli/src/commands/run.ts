@@ -28,21 +28,12 @@ export function preview(t: Tensor, max = 8): string {
   const txt: string[] = [];
   for (let i = 0; i < n; i++) {
     const v = (t.data as ArrayLike<number | bigint | string>)[i];
-    if (t.type === 'float16') txt.push(String(Number(halfToFloat(v as number).toPrecision(5))));
+    // float16 is stored as raw IEEE bits: show them as such rather than as misleading integers.
+    if (t.type === 'float16') txt.push(`0x${(v as number).toString(16).padStart(4, '0')}`);
     else if (t.type === 'float32' || t.type === 'float64') txt.push(String(Number((v as number).toPrecision(6))));
     else txt.push(typeof v === 'string' ? JSON.stringify(v) : String(v));
   }
   return `[${txt.join(', ')}${t.size > n ? `, ... (${t.size} values)` : ''}]`;
-}
-
-/** IEEE half bits -> number (float16 tensors store raw bits). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 export async function runCommand(model: string, flags: RunFlags, io: Io): Promise<RunResult> {
