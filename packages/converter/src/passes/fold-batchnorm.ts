@@ -5,6 +5,7 @@
  */
 import { Tensor, type Value } from '@goldcrest/core-ir';
 import { type Rule, constant, any, op, optional, removeIfDead, replaceNode } from '@goldcrest/rewrite';
+import { scaleOutputChannels } from './weights.js';
 
 const f32Const = (t: Tensor) => t.type === 'float32';
 
@@ -33,21 +34,13 @@ export const foldBatchNormRule: Rule = {
     if (convLayout !== bnLayout) return false;
     const w = m.consts.w;
     const O = w.dims[0];
-    const per = w.size / O;
     const [gamma, beta, mean, variance] = ['gamma', 'beta', 'mean', 'var'].map((k) => m.consts[k].data as Float32Array);
     if ([gamma, beta, mean, variance].some((a) => a.length !== O)) return false;
     const eps = (bn.attrs.epsilon as number | undefined) ?? 1e-5;
     const b = m.consts.b?.data as Float32Array | undefined;
-    const wd = w.data as Float32Array;
-    const w2 = new Float32Array(w.size);
-    const b2 = new Float32Array(O);
-    for (let o = 0; o < O; o++) {
-      const s = gamma[o] / Math.sqrt(variance[o] + eps);
-      // Output channel o owns a contiguous block in both weight layouts ([O, ...]).
-      for (let i = 0; i < per; i++) w2[o * per + i] = wd[o * per + i] * s;
-      b2[o] = ((b ? b[o] : 0) - mean[o]) * s + beta[o];
-    }
-    const wv: Value = g.addConstant(`${conv.name}_w_bn`, new Tensor('float32', w2, [...w.dims]));
+    const s = Float32Array.from(gamma, (gm, o) => gm / Math.sqrt(variance[o] + eps));
+    const b2 = Float32Array.from(s, (so, o) => ((b ? b[o] : 0) - mean[o]) * so + beta[o]);
+    const wv: Value = g.addConstant(`${conv.name}_w_bn`, scaleOutputChannels(w, s));
     const bv: Value = g.addConstant(`${conv.name}_b_bn`, new Tensor('float32', b2, [O]));
     const fused = replaceNode(g, bn, 'Conv2D', [m.values.x, wv, bv], { ...conv.attrs });
     removeIfDead(g, [conv]);

@@ -4,10 +4,11 @@
  *   alpha 0.2), and the decomposed x * Clip(x + 3, 0, 6) / 6 (or * 1/6, or x * (Clip(..) / 6)).
  * - Conv2D / MatMul followed by Relu, Clip, Sigmoid, HardSigmoid, HardSwish -> `activation` attr.
  * - MatMul + Add(constant vector over the last dim) -> MatMul bias input;
- *   Conv2D + Add(constant per-channel) -> Conv2D bias.
+ *   Conv2D + Add(constant per-channel) -> Conv2D bias; Conv2D + Mul(per-channel) -> scaled weights.
  */
 import { type Attrs, type Graph, type Node, Tensor, type Value, inferNode } from '@goldcrest/core-ir';
 import { type Match, type Pattern, type Rule, any, constant, op, optional, removeIfDead, replaceNode, scalar } from '@goldcrest/rewrite';
+import { scaleOutputChannels } from './weights.js';
 
 const near = (a: number, b: number, tol = 1e-4) => Math.abs(a - b) <= tol;
 
@@ -159,11 +160,7 @@ export const convScaleRule: Rule = {
     if (m.consts.c.dims.length > out!.length) return false;
     const scale = vectorAlong(m.consts.c, ch, nhwc ? 0 : 2);
     if (!scale) return false;
-    const per = w.size / ch;
-    const wd = w.data as Float32Array;
-    const w2 = new Float32Array(w.size);
-    for (let o = 0; o < ch; o++) for (let i = 0; i < per; i++) w2[o * per + i] = wd[o * per + i] * scale[o];
-    const ins: (Value | null)[] = [m.values.x, g.addConstant(`${p.name}_w_scaled`, new Tensor('float32', w2, [...w.dims]))];
+    const ins: (Value | null)[] = [m.values.x, g.addConstant(`${p.name}_w_scaled`, scaleOutputChannels(w, scale))];
     const b = m.consts.b?.data as Float32Array | undefined;
     if (b) ins.push(g.addConstant(`${p.name}_b_scaled`, new Tensor('float32', Float32Array.from(b, (v, o) => v * scale[o]), [ch])));
     const fused = replaceNode(g, m.root, 'Conv2D', ins, { ...p.attrs });
