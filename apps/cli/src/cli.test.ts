@@ -137,10 +137,15 @@ describe('goldcrest on the PP-OCR cls model', () => {
   });
 
   it('accepts converter_lite flags (--x=v and --x v), appending .gcm to an extension-less output', async () => {
-    const r = await cli('convert', '--fmk=ONNX', `--modelFile=${onnxPath}`, '--outputFile', join(dir, 'lite'));
+    const r = await cli('convert', '--fmk=ONNX', `--modelFile=${onnxPath}`, '--outputFile', join(dir, 'lite'), '--inputShape=x:1,3,48,192', '--optimize', 'general');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(existsSync(join(dir, 'lite.gcm'))).toBe(true);
+    expect(r.stdout).toMatch(/inputs: +x float32 \[1,3,48,192\]/);
+    // Both spellings of one thing must agree.
+    const clash = await cli('convert', onnxPath, '--modelFile', join(dir, 'other.onnx'), '-o', join(dir, 'c.gcm'));
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/given twice with different values/);
   });
 });
 
