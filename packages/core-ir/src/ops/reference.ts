@@ -10,6 +10,7 @@ import type { Attrs } from '../graph.js';
 import { broadcastShapes, numel, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { samePads, windowOutDim } from './nn.js';
+import { broadcastMap } from './util.js';
 
 type Floats = Float32Array | Float64Array;
 
@@ -255,30 +256,10 @@ export function matmulRef([a, b, bias]: (Tensor | undefined)[], attrs: Attrs): T
   if (a!.dims.length > 1) outDims.push(M);
   if (b!.dims.length > 1) outDims.push(N);
   let y = new Tensor(a!.type, out, outDims);
-  if (bias) y = addBroadcast(y, bias);
+  if (bias) y = broadcastMap([y, bias], y.type, (u, v) => (u as number) + (v as number));
   const act = fusedActivation(attrs);
   if ((attrs.activation ?? 'none') !== 'none') y = mapUnary(y, act, 'MatMul');
   return [y];
-}
-
-/** y + bias with numpy broadcasting (bias must broadcast into y's shape). */
-function addBroadcast(y: Tensor, bias: Tensor): Tensor {
-  const Y = y.data as Floats;
-  const Bv = floats(bias, 'MatMul bias');
-  const out = alloc(y.type, Y.length);
-  const yd = y.dims;
-  const bd = bias.dims;
-  const ys = stridesOf(yd);
-  const bs = stridesOf(bd);
-  for (let e = 0; e < Y.length; e++) {
-    let off = 0;
-    for (let k = bd.length - 1, j = yd.length - 1; k >= 0; k--, j--) {
-      const idx = Math.floor(e / ys[j]) % yd[j];
-      off += (bd[k] === 1 ? 0 : idx) * bs[k];
-    }
-    out[e] = Y[e] + Bv[off];
-  }
-  return new Tensor(y.type, out, [...yd]);
 }
 
 /** Softmax along `axis` (max-subtracted for stability). */
