@@ -94,6 +94,7 @@ describe('goldcrest on the PP-OCR cls model', () => {
     const j = JSON.parse(r.stdout);
     expect(j.loops).toBe(5);
     expect(j.threads).toBe(1);
+    expect(['scalar', 'avx2', 'avx512']).toContain(j.isa);
     expect(j.inputs).toEqual({ x: { dtype: 'float32', shape: [1, 3, 48, 192] } });
     expect(j.latencyMs.min).toBeGreaterThan(0);
     expect(j.latencyMs.min).toBeLessThanOrEqual(j.latencyMs.median);

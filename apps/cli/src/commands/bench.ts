@@ -20,6 +20,8 @@ export interface BenchFlags {
 export interface BenchResult {
   model: string;
   threads: number;
+  /** Microkernel ISA the runtime picked (or was forced to with GOLDCREST_ISA). */
+  isa: string | null;
   loops: number;
   warmup: number;
   inputs: Record<string, { dtype: string; shape: number[] }>;
@@ -72,6 +74,7 @@ export async function benchCommand(model: string, flags: BenchFlags, io: Io): Pr
     const result: BenchResult = {
       model,
       threads,
+      isa: session.isa ?? null,
       loops,
       warmup,
       inputs: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { dtype: t.type, shape: [...t.dims] }])),
@@ -84,7 +87,7 @@ export async function benchCommand(model: string, flags: BenchFlags, io: Io): Pr
     } else {
       const l = result.latencyMs;
       const ms = (x: number) => `${x.toFixed(3)} ms`;
-      io.out(`bench ${model}: ${threads} thread${threads > 1 ? 's' : ''}, ${loops} loops after ${warmup} warmup`);
+      io.out(`bench ${model}: ${threads} thread${threads > 1 ? 's' : ''}, ${result.isa ?? 'default'} kernels, ${loops} loops after ${warmup} warmup`);
       io.out(`  inputs   ${Object.entries(result.inputs).map(([k, v]) => `${k} ${v.dtype} ${fmtShape(v.shape)}`).join(', ')}`);
       io.out(`  load     ${ms(loadMs)}`);
       io.out(`  latency  median ${ms(l.median)}  min ${ms(l.min)}  p90 ${ms(l.p90)}  mean ${ms(l.mean)}`);
