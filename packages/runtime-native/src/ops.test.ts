@@ -25,7 +25,24 @@ function single(op: string, ins: (number[] | Tensor | null)[], attrs: Attrs = {}
 
 const rt = (dims: number[], seed: number) => randomTensor(dims, seed);
 
+/** conv(x) + other: fused into the GEMM epilogue when the conv has no activation and is not depthwise. */
+function convAdd(xDims: number[], w: Tensor, attrs: Attrs, otherIsInput: boolean): Case {
+  const g = new Graph();
+  const x = g.addInput('x', 'float32', xDims);
+  const c = g.addNode('Conv2D', [x, g.addConstant('w', w), g.addConstant('b', rt([w.dims[0]], 50))], [{ name: 'c', dtype: 'float32' }], { layout: 'NHWC', ...attrs }).outputs[0];
+  const feeds: Record<string, Tensor> = { x: randomTensor(xDims, 51) };
+  const other = otherIsInput ? x : g.addNode('Sigmoid', [x], [{ name: 's', dtype: 'float32' }]).outputs[0];
+  const y = g.addNode('Add', [other, c], [{ name: 'y', dtype: 'float32' }]).outputs[0];
+  g.outputs.push(g.addNode('Relu', [y], [{ name: 'z', dtype: 'float32' }]).outputs[0]);
+  return { graph: g, feeds };
+}
+
 const CASES: Record<string, () => Case> = {
+  'conv 1x1 + residual add (fused)': () => convAdd([2, 6, 5, 24], rt([24, 1, 1, 24], 52), {}, true),
+  'conv 3x3 + residual add of an earlier value (fused, im2col)': () => convAdd([1, 9, 7, 16], rt([16, 3, 3, 16], 53), { pads: [1, 1, 1, 1] }, false),
+  'grouped conv + residual add (fused)': () => convAdd([1, 5, 5, 8], rt([8, 3, 3, 4], 54), { pads: [1, 1, 1, 1], group: 2 }, true),
+  'conv with relu + add (not fused)': () => convAdd([1, 6, 6, 8], rt([8, 1, 1, 8], 55), { activation: 'relu' }, true),
+  'depthwise + add (not fused)': () => convAdd([1, 6, 6, 8], rt([8, 3, 3, 1], 56), { group: 8, pads: [1, 1, 1, 1] }, true),
   'conv 1x1 direct GEMM, bias, relu6': () =>
     single('Conv2D', [[2, 5, 7, 19], rt([37, 1, 1, 19], 1), rt([37], 2)], { layout: 'NHWC', activation: 'relu6' }),
   'conv 3x3 stride 2 pad 1, hardswish (im2col)': () =>

@@ -93,7 +93,7 @@ export function lowerGraph(graph: Graph, inputDims: Record<string, readonly numb
       if (x) stack.push(x);
     }
   }
-  const nodes = g.nodes.filter((n) => needed.has(n));
+  const nodes = fuseResidualAdds(g, g.nodes.filter((n) => needed.has(n)), constOf);
 
   // Last reader of every value (graph outputs live past the run).
   const lastUse = new Map<Value, number>();
@@ -197,6 +197,44 @@ export function lowerGraph(graph: Graph, inputDims: Record<string, readonly numb
     inputs: g.inputs.map((v) => ({ name: v.name, dtype: v.dtype, dims: [...(v.shape as number[])] })),
     outputs: g.outputs.map((v, i) => ({ name: v.name, dtype: constOf(v)?.type ?? v.dtype, dims: planTensors[outputIds[i]].dims })),
   };
+}
+
+/**
+ * Conv2D (no activation, not depthwise) whose only reader is an Add of a same-shape value that is
+ * ready before the conv: the GEMM epilogue adds it as a residual, saving a pass over the tensor.
+ * Rewrites the private clone: the conv takes the other operand as input 3 and produces the Add's
+ * output; the Add disappears. Returns the remaining nodes.
+ */
+function fuseResidualAdds(g: Graph, nodes: Node[], constOf: (v: Value) => Tensor | undefined): Node[] {
+  const index = new Map(nodes.map((n, i) => [n, i]));
+  const readers = new Map<Value, Node[]>();
+  for (const n of nodes) for (const v of new Set(n.inputs)) if (v) readers.set(v, [...(readers.get(v) ?? []), n]);
+  const outputs = new Set(g.outputs);
+  const fused = new Set<Node>();
+  for (const c of nodes) {
+    if (c.op !== 'Conv2D' || c.inputs.length > 3) continue;
+    const attrs = resolveAttrs(c);
+    const x = c.inputs[0]?.shape;
+    const w = c.inputs[1]?.shape;
+    if (attrs.activation !== 'none' || attrs.layout !== 'NHWC' || !x || !w) continue;
+    if (attrs.group === x[3] && attrs.group === w[0]) continue;  // depthwise: no residual epilogue
+    const out = c.outputs[0];
+    const rd = readers.get(out) ?? [];
+    if (outputs.has(out) || rd.length !== 1 || rd[0].op !== 'Add' || fused.has(rd[0])) continue;
+    const add = rd[0];
+    const other = add.inputs[0] === out ? add.inputs[1] : add.inputs[0];
+    if (!other || other === out || other.dtype !== 'float32') continue;
+    const same = (a?: Value['shape'], b?: Value['shape']) => !!a && !!b && a.length === b.length && a.every((d, i) => d === b[i]);
+    if (!same(other.shape, out.shape) || !same(add.outputs[0].shape, out.shape)) continue;
+    const ready = constOf(other) !== undefined || !other.producer || (index.get(other.producer) ?? Infinity) < index.get(c)!;
+    if (!ready) continue;
+    const y = add.outputs[0];
+    c.inputs = [c.inputs[0], c.inputs[1], c.inputs[2] ?? null, other];
+    c.outputs = [y];
+    y.producer = c;
+    fused.add(add);
+  }
+  return nodes.filter((n) => !fused.has(n));
 }
 
 /** numpy matmul on rank-1 operands: A [K] -> [1, K], B [K] -> [K, 1]; the output gets the matching view. */

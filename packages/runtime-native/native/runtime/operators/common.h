@@ -44,8 +44,9 @@ struct PackedGemmB {
   void Init(const Microkernels& mk, int k, int n, int cnt);
 };
 
-// C[M, N] = act(A[M, K] * B + bias), tiled over rows and column panels on the pool.
+// C[M, N] = act(A[M, K] * B + bias + residual), tiled over rows and column panels on the pool.
+// bias and residual (row stride ldr, must not alias C) may be null.
 void ParallelGemm(const RunContext& ctx, int M, int K, int N, const float* A, int lda, const float* packed_b,
-                  const float* bias, float* C, int ldc, const ActParams& act);
+                  const float* bias, const float* residual, int ldr, float* C, int ldc, const ActParams& act);
 
 }  // namespace gc

@@ -1,4 +1,5 @@
-// Conv2D, NHWC, weights OHWI ([O, KH, KW, I/group]), optional bias, fused activation.
+// Conv2D, NHWC, weights OHWI ([O, KH, KW, I/group]), optional bias, fused activation; optional
+// input 3 = a residual [N, OH, OW, O] added before the activation (the planner fuses Conv + Add).
 // Packed attributes: ints [kh, kw, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l, pad_b, pad_r, group, act],
 // floats [act_p0, act_p1].
 // Three strategies, chosen at build time:
@@ -56,7 +57,13 @@ class Conv2DOp final : public Operator {
       bias_.Resize(sizeof(float) * o_);
       std::memcpy(bias_.data(), b.ConstFloats(2), sizeof(float) * o_);
     }
+    if (b.HasInput(3)) {
+      const TensorDesc& r = b.FloatInput(3);
+      if (r.dims != y.dims) b.Fail(Status::kShape, "residual dims differ from the output dims");
+      residual_ = b.InId(3);
+    }
     if (group_ == c_ && group_ == o_) {
+      if (residual_ >= 0) b.Fail(Status::kUnsupportedOp, "depthwise conv takes no fused residual");
       mode_ = Mode::kDepthwise;
       // [C, KH, KW, 1] -> [KH, KW, C]: channels innermost, like the activations.
       dw_weights_.Resize(sizeof(float) * kh_ * kw_ * c_);
@@ -82,10 +89,11 @@ class Conv2DOp final : public Operator {
     const float* x = ctx.Ptr(x_);
     float* y = ctx.Ptr(y_);
     const float* bias = bias_.bytes() ? bias_.floats() : nullptr;
+    const float* res = residual_ >= 0 ? ctx.Ptr(residual_) : nullptr;
     switch (mode_) {
       case Mode::kDepthwise: return RunDepthwise(ctx, x, y, bias);
-      case Mode::kDirect: return RunDirect(ctx, x, y, bias);
-      case Mode::kIm2col: return RunIm2col(ctx, x, y, bias);
+      case Mode::kDirect: return RunDirect(ctx, x, y, bias, res);
+      case Mode::kIm2col: return RunIm2col(ctx, x, y, bias, res);
     }
   }
 
@@ -108,11 +116,12 @@ class Conv2DOp final : public Operator {
     });
   }
 
-  void RunDirect(const RunContext& ctx, const float* x, float* y, const float* bias) {
+  void RunDirect(const RunContext& ctx, const float* x, float* y, const float* bias, const float* res) {
     const int m = n_ * h_ * w_;
     for (int g = 0; g < group_; g++) {
-      ParallelGemm(ctx, m, k_, cout_g_, x + static_cast<size_t>(g) * cin_g_, c_, packed_.Get(g),
-                   bias ? bias + static_cast<size_t>(g) * cout_g_ : nullptr, y + static_cast<size_t>(g) * cout_g_, o_, act_);
+      const size_t col = static_cast<size_t>(g) * cout_g_;
+      ParallelGemm(ctx, m, k_, cout_g_, x + static_cast<size_t>(g) * cin_g_, c_, packed_.Get(g), bias ? bias + col : nullptr,
+                   res ? res + col : nullptr, o_, y + col, o_, act_);
     }
   }
 
@@ -140,7 +149,7 @@ class Conv2DOp final : public Operator {
     }
   }
 
-  void RunIm2col(const RunContext& ctx, const float* x, float* y, const float* bias) {
+  void RunIm2col(const RunContext& ctx, const float* x, float* y, const float* bias, const float* res) {
     const int m = n_ * oh_ * ow_;
     const int threads = UsefulThreads(ctx.pool, static_cast<size_t>(m) * k_ * o_);
     const int tm = threads == 1 ? kIm2colRows : std::min(kIm2colRows, std::max(8, (m + 2 * threads - 1) / (2 * threads)));
@@ -162,15 +171,16 @@ class Conv2DOp final : public Operator {
         Im2col(x, p0, rows, g, col);
         const int q0 = group_ == 1 ? ni * ppt : 0;
         const int q1 = group_ == 1 ? std::min(panels, q0 + ppt) : panels;
+        const size_t at = static_cast<size_t>(p0) * o_ + static_cast<size_t>(g) * cout_g_;
         mk_.gemm(rows, k_, cout_g_, q0, q1, col, k_, packed_.Get(g), bias ? bias + static_cast<size_t>(g) * cout_g_ : nullptr,
-                 nullptr, 0, y + static_cast<size_t>(p0) * o_ + static_cast<size_t>(g) * cout_g_, o_, act_);
+                 res ? res + at : nullptr, o_, y + at, o_, act_);
       }
     });
   }
 
   const Microkernels& mk_;
   Mode mode_ = Mode::kIm2col;
-  int x_ = -1, y_ = -1;
+  int x_ = -1, y_ = -1, residual_ = -1;
   int n_ = 0, h_ = 0, w_ = 0, c_ = 0, oh_ = 0, ow_ = 0, o_ = 0;
   int kh_ = 1, kw_ = 1, sh_ = 1, sw_ = 1, dh_ = 1, dw_ = 1, pt_ = 0, pl_ = 0;
   int group_ = 1, cin_g_ = 0, cout_g_ = 0, k_ = 0;

@@ -36,14 +36,14 @@ void PackedGemmB::Init(const Microkernels& mk, int k, int n, int cnt) {
 }
 
 void ParallelGemm(const RunContext& ctx, int M, int K, int N, const float* A, int lda, const float* packed_b,
-                  const float* bias, float* C, int ldc, const ActParams& act) {
+                  const float* bias, const float* residual, int ldr, float* C, int ldc, const ActParams& act) {
   if (M <= 0 || N <= 0) return;
   const Microkernels& mk = ctx.mk;
   const int nr = mk.gemm_nr;
   const int panels = (N + nr - 1) / nr;
   const int threads = UsefulThreads(ctx.pool, static_cast<size_t>(M) * N * K);
   if (threads == 1) {
-    mk.gemm(M, K, N, 0, panels, A, lda, packed_b, bias, nullptr, 0, C, ldc, act);
+    mk.gemm(M, K, N, 0, panels, A, lda, packed_b, bias, residual, ldr, C, ldc, act);
     return;
   }
   // Row tiles of up to 64 rows keep an A tile in L1/L2; when rows alone cannot feed every thread
@@ -61,8 +61,8 @@ void ParallelGemm(const RunContext& ctx, int M, int K, int N, const float* A, in
     const int rows = std::min(tm, M - m0);
     const int p0 = ni * ppt;
     const int p1 = std::min(panels, p0 + ppt);
-    mk.gemm(rows, K, N, p0, p1, A + static_cast<size_t>(m0) * lda, lda, packed_b, bias, nullptr, 0,
-            C + static_cast<size_t>(m0) * ldc, ldc, act);
+    mk.gemm(rows, K, N, p0, p1, A + static_cast<size_t>(m0) * lda, lda, packed_b, bias,
+            residual ? residual + static_cast<size_t>(m0) * ldr : nullptr, ldr, C + static_cast<size_t>(m0) * ldc, ldc, act);
   });
 }
 

@@ -98,7 +98,7 @@ class MatMulOp final : public Operator {
         }
         packed = buf;
       }
-      ParallelGemm(ctx, m_, k_, n_, a + a_batch_[e] * a_size, k_, packed, bias, y + e * y_size, n_, act_);
+      ParallelGemm(ctx, m_, k_, n_, a + a_batch_[e] * a_size, k_, packed, bias, nullptr, 0, y + e * y_size, n_, act_);
     }
   }
 
