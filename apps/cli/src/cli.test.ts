@@ -101,6 +101,9 @@ describe('goldcrest on the PP-OCR cls model', () => {
     expect(j.latencyMs.median).toBeLessThanOrEqual(j.latencyMs.p90);
     expect(j.loadMs).toBeGreaterThan(0);
     expect(j.peakRssMiB).toBeGreaterThan(10);
+    const scalar = JSON.parse((await cli('bench', gcmPath, '--json', '--loops', '1', '--warmup', '0', '--isa', 'scalar', '--input-shape', 'x=1,3,48,192')).stdout);
+    expect(scalar.isa).toBe('scalar');
+    expect((await cli('bench', gcmPath, '--isa', 'neon')).code).toBe(2);
   });
 
   it('bench without shapes for symbolic dims says which input and how to pin it', async () => {

@@ -1,6 +1,7 @@
 // The `goldcrest` command line: commander wiring only; each command lives in commands/.
 import { Command, CommanderError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
+import { ISAS } from '@goldcrest/runtime-native';
 import { FORMATS, collect, parseCount } from './args.js';
 import { benchCommand } from './commands/bench.js';
 import { convertCommand } from './commands/convert.js';
@@ -10,6 +11,8 @@ import { exitCodeOf, formatError } from './errors.js';
 import { type Io, consoleIo } from './io.js';
 
 const SHAPE_HELP = 'pin an input shape, e.g. x=1,3,224,224 (repeatable)';
+
+const isaOption = () => new Option('--isa <isa>', 'force the microkernel ISA (default: the best this CPU supports)').choices(ISAS);
 
 export function buildProgram(io: Io): Command {
   const program = new Command('goldcrest')
@@ -48,6 +51,7 @@ export function buildProgram(io: Io): Command {
     .option('--input <name=file.npy>', 'an input tensor (repeatable)', collect)
     .option('--output-dir <dir>', 'directory for the outputs (created if missing)')
     .option('--threads <n>', 'worker threads', parseCount('--threads'))
+    .addOption(isaOption())
     .action(async (model, opts) => { await runCommand(model, opts, io); });
 
   program
@@ -55,6 +59,7 @@ export function buildProgram(io: Io): Command {
     .description('time a model on seeded random inputs: load time, latency median/min/p90, peak RSS')
     .argument('<model>', '.gcm, .onnx or .tflite')
     .option('--threads <n>', 'worker threads', parseCount('--threads'))
+    .addOption(isaOption())
     .option('--loops <n>', 'timed runs (default 100)', parseCount('--loops'))
     .option('--warmup <n>', 'untimed runs first (default 10)', parseCount('--warmup', 0))
     .option('--input-shape <name=dims>', SHAPE_HELP, collect)

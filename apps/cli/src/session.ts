@@ -1,7 +1,7 @@
 // Creating a runtime session for a model path, shared by run and bench.
 import { availableParallelism } from 'node:os';
 import type { Graph } from '@goldcrest/core-ir';
-import { InferenceSession } from '@goldcrest/runtime-native';
+import { InferenceSession, type Isa } from '@goldcrest/runtime-native';
 import { loadModel } from './model.js';
 
 /** The runtime's own default, spelled out so run/bench can report it. */
@@ -15,9 +15,9 @@ export interface OpenedModel {
 }
 
 /** Loads (converting if needed, `inputShapes` pinning symbolic dims) and creates a session. */
-export async function openModel(path: string, threads: number, inputShapes: Record<string, number[]>): Promise<OpenedModel> {
+export async function openModel(path: string, threads: number, inputShapes: Record<string, number[]>, isa?: Isa): Promise<OpenedModel> {
   const t0 = performance.now();
   const { graph } = await loadModel(path, { inputShapes });
-  const session = await InferenceSession.create(graph, { threads });
+  const session = await InferenceSession.create(graph, { threads, ...(isa ? { isa } : {}) });
   return { graph, session, loadMs: performance.now() - t0 };
 }

@@ -2,6 +2,7 @@ import { type Graph, type Tensor, isStatic, shapeError } from '@goldcrest/core-i
 import { parseInputFiles, parseInputShapes } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
+import type { Isa } from '@goldcrest/runtime-native';
 import { randomTensor, rng } from '../random.js';
 import { defaultThreads, openModel } from '../session.js';
 import { type LatencyStats, fmtShape, latencyStats } from '../stats.js';
@@ -9,6 +10,8 @@ import { decodeFeed } from './run.js';
 
 export interface BenchFlags {
   threads?: number;
+  /** Force a microkernel ISA (default: the best this CPU supports). */
+  isa?: Isa;
   loops?: number;
   warmup?: number;
   json?: boolean;
@@ -61,7 +64,7 @@ export async function benchCommand(model: string, flags: BenchFlags, io: Io): Pr
   const given = Object.fromEntries(files.map((f) => [f.name!, decodeFeed(f.path)]));
   for (const [name, t] of Object.entries(given)) shapes[name] ??= [...t.dims];
 
-  const { graph, session, loadMs } = await openModel(model, threads, shapes);
+  const { graph, session, loadMs } = await openModel(model, threads, shapes, flags.isa);
   try {
     const feeds = { ...randomFeeds(graph, shapes, flags.seed ?? 1), ...given };
     for (let i = 0; i < warmup; i++) await session.run(feeds);

@@ -4,6 +4,7 @@ import { GoldcrestError, type Tensor, decodeNpy, encodeNpy, feedError, writeFile
 import { parseInputFiles, sanitizeName } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
+import type { Isa } from '@goldcrest/runtime-native';
 import { readInputFile } from '../model.js';
 import { defaultThreads, openModel } from '../session.js';
 import { fmtShape } from '../stats.js';
@@ -12,6 +13,8 @@ export interface RunFlags {
   input?: string[];
   outputDir?: string;
   threads?: number;
+  /** Force a microkernel ISA (default: the best this CPU supports). */
+  isa?: Isa;
 }
 
 export interface RunResult {
@@ -46,7 +49,7 @@ export async function runCommand(model: string, flags: RunFlags, io: Io): Promis
   const named = tensors.filter((t) => t.name !== undefined);
   const inputShapes = Object.fromEntries(named.map((t) => [t.name!, [...t.tensor.dims]]));
   const threads = flags.threads ?? defaultThreads();
-  const { graph, session, loadMs } = await openModel(model, threads, inputShapes);
+  const { graph, session, loadMs } = await openModel(model, threads, inputShapes, flags.isa);
   try {
     const feeds: Record<string, Tensor> = {};
     for (const t of tensors) {
