@@ -157,4 +157,16 @@ describe('edit helpers', () => {
     applyRules(g, rules, { reinfer: true });
     expect(seen.at(-1)).toEqual([2, 3]);
   });
+
+  it('known values reach constant() patterns through applyRules', () => {
+    const g = new Graph();
+    const x = g.addInput('x', 'float32', [2]);
+    const k = g.addInput('k', 'float32', [1]);
+    const m = g.addNode('Mul', [x, k], [{ name: 'm', dtype: 'float32', shape: [2] }]);
+    g.addNode('Relu', [m.outputs[0]], [{ name: 'y', dtype: 'float32', shape: [2] }]);
+    g.outputs.push(g.value('y'));
+    const rule: Rule = { name: 'mul1', pattern: op('Mul', [any('x'), scalar(1)]), rewrite: (mt, gr) => bypass(gr, mt.root, mt.values.x) };
+    expect(applyRules(g, [rule]).steps).toBe(0);
+    expect(applyRules(g, [rule], { known: new Map([[k, new Tensor('float32', [1], [1])]]) }).steps).toBe(1);
+  });
 });

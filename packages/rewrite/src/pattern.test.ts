@@ -105,4 +105,15 @@ describe('pattern matching', () => {
     expect(matchPattern(p, n2, { graph: g })).toBeNull(); // b is a graph input, not constant
     expect(findMatches(g, op('Conv2D', [any('x')])).map((m) => m.root)).toEqual([n1, n2]);
   });
+
+  it('output selects which output of a multi-output producer the edge must be', () => {
+    const g = new Graph();
+    const x = g.addInput('x', 'float32', [4]);
+    // A two-output node (op names are not checked by the matcher; Identity schema is irrelevant here).
+    const split = g.addNode('Split2', [x], [{ name: 'lo', dtype: 'float32' }, { name: 'hi', dtype: 'float32' }]);
+    const r = g.addNode('Relu', [split.outputs[1]], [{ name: 'r', dtype: 'float32' }]);
+    expect(matchPattern(op('Relu', [op('Split2', [], { name: 's' })]), r, { graph: g })).toBeNull();
+    const m = matchPattern(op('Relu', [op('Split2', [], { name: 's', output: 1 })]), r, { graph: g })!;
+    expect(m.values.s.name).toBe('hi');
+  });
 });
