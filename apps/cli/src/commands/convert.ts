@@ -67,5 +67,9 @@ export async function convertCommand(model: string | undefined, flags: ConvertFl
   io.out(`  outputs: ${stats.outputs.map((v) => `${v.name} ${v.dtype} ${fmtShape(v.shape)}`).join(', ')}`);
   io.out(`  ${stats.nodes} ops: ${fmtOps(stats.ops)}`);
   io.out(`  ${fmtCount(stats.params)} params (${fmtBytes(stats.paramBytes)}), ${stats.macs === null ? 'MACs unknown (symbolic shapes)' : `${fmtCount(stats.macs)} MACs`}`);
+  const symbolic = stats.inputs.filter((v) => v.shape?.some((d) => typeof d === 'string'));
+  if (symbolic.length) {
+    io.out(`  note: symbolic input dims stay symbolic (planned per shape at run time); pin them with ${symbolic.map((v) => `--input-shape ${v.name}=...`).join(' ')} for static planning and MACs`);
+  }
   return { input: a.input, output: a.output, format, ms, bytes, stats };
 }
