@@ -64,6 +64,7 @@ describe('goldcrest on the PP-OCR cls model', () => {
     expect(r.stdout).toMatch(/converted .* -> .*cls\.gcm/);
     expect(r.stdout).toMatch(/Conv2D \d+/);
     expect(r.stdout).toMatch(/params/);
+    expect(r.stdout).toMatch(/note: symbolic input dims .* --input-shape x=/);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]); // no temp files left behind
   });
 
