@@ -52,5 +52,5 @@ export function expectSameNumerics(g: Graph, pass: (g: Graph) => unknown, tol = 
   }
 }
 
-/** `Op(input names)` per node, for structure assertions. */
+/** The op of every node in order, for structure assertions. */
 export const ops = (g: Graph) => g.nodes.map((n) => n.op);

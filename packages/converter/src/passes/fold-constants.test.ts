@@ -68,6 +68,18 @@ describe('foldConstants', () => {
     expect(y.dims).toEqual([2, 3]);
   });
 
+  it('reshape-own-leading-dims also reads PyTorch\'s x.view(x.size(0), -1)', () => {
+    const b = new Builder();
+    const x = b.input('x', ['N', 3, 2, 2]);
+    const size0 = b.node('Unsqueeze', [b.node('Gather', [b.node('Shape', [x]), b.g.addConstant('zero', new Tensor('int64', [0], []))])], { axes: [0] });
+    const g = b.output(b.node('Reshape', [x, b.node('Concat', [size0, b.i64('m1', [-1])], { axis: 0 })], {}, 'y'));
+    expect(applyRules(g, [reshapeOwnDimsRule]).steps).toBe(1);
+    expect(ops(g)).toEqual(['Reshape']);
+    expect(g.nodes[0].inputs[1]!.data!.toNumbers()).toEqual([0, -1]);
+    const xin = new Tensor('float32', new Float32Array(24), [2, 3, 2, 2]);
+    expect(runReference(g, { x: xin }).y.dims).toEqual([2, 12]);
+  });
+
   it('reshape-own-leading-dims refuses a Concat that reads another tensor\'s shape', () => {
     const b = new Builder();
     const x = b.input('x', [2, 3, 1, 1]);

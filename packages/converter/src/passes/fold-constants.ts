@@ -39,7 +39,8 @@ export function foldConstants(graph: Graph, opts: FoldOptions = {}): number {
 /**
  * Reshape(x, Concat(Slice(Shape(x), 0, k), c)) with a symbolic batch: the leading target dims are
  * x's own leading dims, which Reshape's `0` expresses, so the target becomes the constant
- * [0 x k, ...c]. This is paddle2onnx's flatten idiom when the batch dim is symbolic.
+ * [0 x k, ...c]. This is paddle2onnx's flatten idiom when the batch dim is symbolic; PyTorch's
+ * `x.view(x.size(0), -1)` (Unsqueeze(Gather(Shape(x), 0))) is recognised too.
  */
 export const reshapeOwnDimsRule: Rule = {
   name: 'reshape-own-leading-dims',
@@ -87,6 +88,18 @@ function leadingDimsOf(producer: Node | undefined, x: Value, at: number): number
     if (!shapeOfX(n)) return undefined;
     const [b, e] = shapeRange(rank, (n.attrs.start as number) ?? 0, (n.attrs.end as number) ?? rank);
     return b === at && e > b ? e - b : undefined;
+  }
+  // x.size(i) as a 1-element vector: Unsqueeze(Gather(Shape(x), i)) or Gather(Shape(x), [i]) (PyTorch's view idiom).
+  if (n.op === 'Unsqueeze' || n.op === 'Gather') {
+    const gather = n.op === 'Unsqueeze' ? throughCasts(n.inputs[0]?.producer) : n;
+    if (n.op === 'Unsqueeze' && (n.attrs.axes as number[] | undefined)?.join() !== '0') return undefined;
+    if (!gather || gather.op !== 'Gather' || ((gather.attrs.axis as number | undefined) ?? 0) !== 0) return undefined;
+    const s = throughCasts(gather.inputs[0]?.producer);
+    const idx = gather.inputs[1]?.data;
+    if (!s || !shapeOfX(s) || !idx || idx.size !== 1 || idx.dims.length !== (n.op === 'Unsqueeze' ? 0 : 1)) return undefined;
+    const [b0, e0] = shapeRange(rank, (s.attrs.start as number) ?? 0, (s.attrs.end as number) ?? rank);
+    const i = idx.toNumbers()[0];
+    return b0 + (i < 0 ? i + e0 - b0 : i) === at ? 1 : undefined;
   }
   if (n.op !== 'Slice') return undefined;
   const s = throughCasts(n.inputs[0]?.producer);
