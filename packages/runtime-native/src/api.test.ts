@@ -169,6 +169,16 @@ describe('lifecycle and execution', () => {
     }
   });
 
+  it('profile: true reports a time for every planned node of the last run', async () => {
+    const s = await InferenceSession.create(smallNet(), { threads: 1, profile: true });
+    expect(s.lastProfile()).toEqual([]);
+    await s.run({ x: randomTensor([1, 8, 8, 3], 1) });
+    const prof = s.lastProfile();
+    expect(prof.map((p) => p.op)).toEqual(['Conv2D', 'GlobalAveragePool', 'MatMul', 'Softmax']);
+    for (const p of prof) expect(p.ms).toBeGreaterThanOrEqual(0);
+    await s.release();
+  });
+
   it('threads 1 and 2 give the same results', async () => {
     const g = new Graph();
     const x = g.addInput('x', 'float32', [1, 24, 20, 16]);

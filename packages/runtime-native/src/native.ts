@@ -11,10 +11,12 @@ export interface NativeSession {
   readonly isa: string | undefined;
   readonly threads: number | undefined;
   readonly arenaBytes: number | undefined;
+  /** Per-node ms of the last run (sessions created with profile: true). */
+  readonly profile: Float64Array | undefined;
 }
 
 export interface NativeAddon {
-  Session: new (plan: object, options: { isa?: string; threads?: number }) => NativeSession;
+  Session: new (plan: object, options: { isa?: string; threads?: number; profile?: boolean }) => NativeSession;
   supportedIsas(): string[];
   cpuFeatures(): Record<string, boolean>;
 }

@@ -91,6 +91,8 @@ const CASES: Record<string, () => Case> = {
   'softmax middle axis': () => single('Softmax', [[2, 5, 3]], { axis: 1 }),
   'transpose NHWC->NCHW': () => single('Transpose', [[2, 3, 4, 5]], { perm: [0, 3, 1, 2] }),
   'transpose rank 6': () => single('Transpose', [[2, 1, 3, 2, 2, 3]], { perm: [5, 3, 1, 0, 4, 2] }),
+  'transpose NCHW->NHWC few channels (blocked)': () => single('Transpose', [[2, 3, 20, 30]], { perm: [0, 2, 3, 1] }),
+  'transpose [B, C, N] -> [B, N, C] with small C (blocked)': () => single('Transpose', [[4, 6, 100]], { perm: [0, 2, 1] }),
   'transpose big (parallel)': () => single('Transpose', [[1, 64, 64, 32]], { perm: [0, 3, 1, 2] }),
   'concat axis 1': () => {
     const g = new Graph();

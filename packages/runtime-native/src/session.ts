@@ -14,7 +14,12 @@ export interface SessionOptions {
   threads?: number;
   /** Force a microkernel ISA (tests, debugging). Default: env GOLDCREST_ISA, else the best this CPU supports. */
   isa?: Isa;
+  /** Record the wall time of every node of each run (see `lastProfile()`); costs a clock read per node. */
+  profile?: boolean;
 }
+
+/** One node's share of a profiled run. */
+export interface NodeProfile { node: string; op: string; ms: number }
 
 export interface ValueMetadata {
   name: string;
@@ -35,13 +40,14 @@ export class InferenceSession {
   readonly inputMetadata: readonly ValueMetadata[];
   readonly outputMetadata: readonly ValueMetadata[];
   private readonly graph: Graph;
-  private readonly options: { threads: number; isa?: Isa };
+  private readonly options: { threads: number; isa?: Isa; profile: boolean };
+  private lastRun: Compiled | undefined;
   /** One native session (own plan and arena) per concrete input-dims signature. */
   private readonly plans = new Map<string, Compiled>();
   private queue: Promise<unknown> = Promise.resolve();
   private released = false;
 
-  private constructor(graph: Graph, options: { threads: number; isa?: Isa }) {
+  private constructor(graph: Graph, options: { threads: number; isa?: Isa; profile: boolean }) {
     this.graph = graph;
     this.options = options;
     this.inputNames = graph.inputs.map((v) => v.name);
@@ -101,6 +107,16 @@ export class InferenceSession {
     return result;
   }
 
+  /**
+   * Per-node wall times of the last completed run (sessions created with `profile: true`), in
+   * plan order; fused and aliased nodes do not appear. Empty without profiling.
+   */
+  lastProfile(): NodeProfile[] {
+    const ms = this.lastRun?.native.profile;
+    if (!this.lastRun || !ms) return [];
+    return this.lastRun.plan.native.nodes.map((n, i) => ({ node: n.name, op: n.op, ms: ms[i] }));
+  }
+
   /** Frees native memory. Later `run` calls fail with E_ARGUMENT; an in-flight run completes first. */
   async release(): Promise<void> {
     if (this.released) return;
@@ -108,6 +124,7 @@ export class InferenceSession {
     await this.queue;
     for (const c of this.plans.values()) c.native.release();
     this.plans.clear();
+    this.lastRun = undefined;
   }
 
   private async runNow(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
@@ -121,6 +138,7 @@ export class InferenceSession {
     } catch (e) {
       throw fromNative(e);
     }
+    this.lastRun = compiled;
     const out: Record<string, Tensor> = {};
     compiled.plan.outputs.forEach((o, i) => {
       out[o.name] = new Tensor(o.dtype, viewData(o.dtype, new Uint8Array(buffers[i])), o.dims);
@@ -136,13 +154,15 @@ export class InferenceSession {
     } else {
       const plan = lowerGraph(this.graph, dims);
       const addon = nativeAddon();
-      const native = callNative(() => new addon.Session(plan.native, { threads: this.options.threads, isa: this.options.isa }));
+      const { threads, isa, profile } = this.options;
+      const native = callNative(() => new addon.Session(plan.native, { threads, isa, profile }));
       c = { plan, native };
       if (this.plans.size >= MAX_PLANS) {
         // Runs are serialised, so the evicted plan has no run in flight.
         const [oldKey, old] = this.plans.entries().next().value!;
         old.native.release();
         this.plans.delete(oldKey);
+        if (this.lastRun === old) this.lastRun = undefined;
       }
     }
     this.plans.set(key, c);
@@ -207,7 +227,7 @@ function asTensor(t: unknown, name: string): Tensor {
   throw new GoldcrestError('E_FEED', `input '${name}': expected a Tensor, got ${t === null ? 'null' : Array.isArray(t) ? 'an array' : ArrayBuffer.isView(t) ? (t as object).constructor.name : typeof t}`);
 }
 
-function resolveOptions(o: SessionOptions): { threads: number; isa?: Isa } {
+function resolveOptions(o: SessionOptions): { threads: number; isa?: Isa; profile: boolean } {
   if (typeof o !== 'object' || o === null) throw new GoldcrestError('E_ARGUMENT', 'session options must be an object');
   const threads = o.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
@@ -217,5 +237,5 @@ function resolveOptions(o: SessionOptions): { threads: number; isa?: Isa } {
   if (isa !== undefined && !ISAS.includes(isa as Isa)) {
     throw new GoldcrestError('E_ARGUMENT', `ISA '${isa}'${o.isa ? '' : ' (from GOLDCREST_ISA)'} is not one of ${ISAS.join(', ')}`);
   }
-  return { threads, isa: isa as Isa | undefined };
+  return { threads, isa: isa as Isa | undefined, profile: o.profile === true };
 }

@@ -4,13 +4,14 @@
 #include <napi.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <time.h>
 
 #include "microkernels/microkernels.h"
 #include "runtime/cpu.h"
@@ -221,11 +222,15 @@ void FillRandom(AlignedFloats& v, unsigned seed) {
   for (size_t i = 0; i < v.size; ++i) v.data[i] = d(rng);
 }
 
-double Seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+// Benchmarks time this thread's CPU clock: on a shared machine, time slices given to other
+// processes would otherwise count as kernel time (tools/peak measures the peak the same way).
+double ThreadSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-// gemmBench(isa, M, K, N, iters) -> seconds per GEMM (one thread, B packed once beforehand).
+// gemmBench(isa, M, K, N, iters) -> thread-CPU seconds per GEMM (one thread, B packed once beforehand).
 Napi::Value GemmBench(const Napi::CallbackInfo& info) {
   const Microkernels& t = TableArg(info, 0);
   const int M = IntArg(info, 1, "M", 1), K = IntArg(info, 2, "K", 1), N = IntArg(info, 3, "N", 1);
@@ -238,21 +243,21 @@ Napi::Value GemmBench(const Napi::CallbackInfo& info) {
   const int panels = (N + t.gemm_nr - 1) / t.gemm_nr;
   const ActParams none;
   t.gemm(M, K, N, 0, panels, A.data, K, packed.data, nullptr, nullptr, 0, C.data, N, none);  // warm caches
-  const auto t0 = std::chrono::steady_clock::now();
+  const double t0 = ThreadSeconds();
   for (int i = 0; i < iters; ++i) t.gemm(M, K, N, 0, panels, A.data, K, packed.data, nullptr, nullptr, 0, C.data, N, none);
-  return Napi::Number::New(info.Env(), Seconds(t0) / iters);
+  return Napi::Number::New(info.Env(), (ThreadSeconds() - t0) / iters);
 }
 
-// packBench(isa, K, N, iters) -> seconds per B packing (K x N row-major source).
+// packBench(isa, K, N, iters) -> thread-CPU seconds per B packing (K x N row-major source).
 Napi::Value PackBench(const Napi::CallbackInfo& info) {
   const Microkernels& t = TableArg(info, 0);
   const int K = IntArg(info, 1, "K", 1), N = IntArg(info, 2, "N", 1), iters = IntArg(info, 3, "iters", 1);
   AlignedFloats B(static_cast<size_t>(K) * N), packed(t.gemm_packed_b_floats(K, N));
   FillRandom(B, 3);
   t.gemm_pack_b(K, N, B.data, N, false, packed.data);
-  const auto t0 = std::chrono::steady_clock::now();
+  const double t0 = ThreadSeconds();
   for (int i = 0; i < iters; ++i) t.gemm_pack_b(K, N, B.data, N, false, packed.data);
-  return Napi::Number::New(info.Env(), Seconds(t0) / iters);
+  return Napi::Number::New(info.Env(), (ThreadSeconds() - t0) / iters);
 }
 
 Napi::Value Isas(const Napi::CallbackInfo& info) {

@@ -149,6 +149,7 @@ void SessionWrap::Init(Napi::Env env, Napi::Object exports) {
       InstanceAccessor<&SessionWrap::GetIsa>("isa"),
       InstanceAccessor<&SessionWrap::GetThreads>("threads"),
       InstanceAccessor<&SessionWrap::GetArenaBytes>("arenaBytes"),
+      InstanceAccessor<&SessionWrap::GetProfile>("profile"),
   });
   exports.Set("Session", ctor);
 }
@@ -160,12 +161,14 @@ SessionWrap::SessionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sess
     if (info.Length() < 1 || !info[0].IsObject()) throw Error(Status::kArgument, "Session(plan, options): plan must be an object");
     std::string isa;
     int threads = 0;
+    bool profile = false;
     if (info.Length() > 1 && info[1].IsObject()) {
       Napi::Object opts = info[1].As<Napi::Object>();
+      profile = opts.Get("profile").ToBoolean().Value();
       if (opts.Get("isa").IsString()) isa = opts.Get("isa").As<Napi::String>().Utf8Value();
       if (opts.Get("threads").IsNumber()) threads = opts.Get("threads").As<Napi::Number>().Int32Value();
     }
-    session_ = std::make_shared<Session>(ParsePlan(info[0].As<Napi::Object>()), isa, threads);
+    session_ = std::make_shared<Session>(ParsePlan(info[0].As<Napi::Object>()), isa, threads, profile);
   } catch (const Error& e) {
     throw MakeError(env, e.status(), e.what());
   } catch (const Napi::Error&) {
@@ -228,6 +231,15 @@ Napi::Value SessionWrap::GetIsa(const Napi::CallbackInfo& info) {
 Napi::Value SessionWrap::GetThreads(const Napi::CallbackInfo& info) {
   if (!session_) return info.Env().Undefined();
   return Napi::Number::New(info.Env(), session_->threads());
+}
+
+// Per-node milliseconds of the last completed run (empty unless created with profile: true).
+Napi::Value SessionWrap::GetProfile(const Napi::CallbackInfo& info) {
+  if (!session_ || busy_) return info.Env().Undefined();
+  const std::vector<double>& ms = session_->node_ms();
+  Napi::Float64Array out = Napi::Float64Array::New(info.Env(), ms.size());
+  for (size_t i = 0; i < ms.size(); i++) out[i] = ms[i];
+  return out;
 }
 
 Napi::Value SessionWrap::GetArenaBytes(const Napi::CallbackInfo& info) {

@@ -21,6 +21,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
   Napi::Value GetIsa(const Napi::CallbackInfo& info);
   Napi::Value GetThreads(const Napi::CallbackInfo& info);
   Napi::Value GetArenaBytes(const Napi::CallbackInfo& info);
+  Napi::Value GetProfile(const Napi::CallbackInfo& info);
 
   friend class RunWorker;
   std::shared_ptr<Session> session_;

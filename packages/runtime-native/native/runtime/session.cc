@@ -1,11 +1,12 @@
 #include "runtime/session.h"
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 namespace gc {
 
-Session::Session(Plan plan, const std::string& isa, int threads) : plan_(std::move(plan)) {
+Session::Session(Plan plan, const std::string& isa, int threads, bool profile) : plan_(std::move(plan)), profile_(profile) {
   isa_ = SelectIsa(isa);
   mk_ = &MicrokernelsFor(isa_);
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -30,6 +31,7 @@ Session::Session(Plan plan, const std::string& isa, int threads) : plan_(std::mo
     thread_scratch_ = std::max(thread_scratch_, RoundScratch(ops_.back()->thread_scratch_bytes));
   }
   scratch_.Resize(shared_scratch_ + thread_scratch_ * static_cast<size_t>(pool_->size()));
+  if (profile_) node_ms_.assign(ops_.size(), 0.0);
 }
 
 void Session::Validate() const {
@@ -58,8 +60,15 @@ void Session::Validate() const {
 
 void Session::Execute() {
   RunContext ctx{ptrs_.data(), *mk_, *pool_, scratch_.data(), shared_scratch_, thread_scratch_};
+  using Clock = std::chrono::steady_clock;
   for (size_t i = 0; i < ops_.size(); i++) {
     try {
+      if (profile_) {
+        const Clock::time_point t0 = Clock::now();
+        ops_[i]->Run(ctx);
+        node_ms_[i] = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        continue;
+      }
       ops_[i]->Run(ctx);
     } catch (const Error&) {
       throw;

@@ -14,7 +14,7 @@ namespace gc {
 class Session {
  public:
   // `isa` "" = best available; `threads` <= 0 = hardware concurrency.
-  Session(Plan plan, const std::string& isa, int threads);
+  Session(Plan plan, const std::string& isa, int threads, bool profile = false);
 
   void Execute();
   void* TensorData(int tensor) const { return ptrs_[tensor]; }
@@ -22,6 +22,8 @@ class Session {
   Isa isa() const { return isa_; }
   int threads() const { return pool_->size(); }
   size_t arena_bytes() const { return arena_.bytes(); }
+  // With profiling on: wall time of each plan node in the last Execute(), in milliseconds.
+  const std::vector<double>& node_ms() const { return node_ms_; }
 
  private:
   void Validate() const;
@@ -34,6 +36,8 @@ class Session {
   AlignedBuffer arena_, scratch_;
   size_t shared_scratch_ = 0, thread_scratch_ = 0;
   std::vector<void*> ptrs_;
+  bool profile_ = false;
+  std::vector<double> node_ms_;
 };
 
 }  // namespace gc

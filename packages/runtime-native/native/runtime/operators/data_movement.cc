@@ -52,11 +52,22 @@ class StridedCopyOp final : public Operator {
     strides_.pop_back();
     outer_ = 1;
     for (int64_t d : dims_) outer_ *= static_cast<size_t>(d);
+    // A short strided inner run under a source-contiguous dim (e.g. NCHW -> NHWC with few
+    // channels) is a 2-D transpose: walk it in blocks so reads stay sequential.
+    blocked_ = !dims_.empty() && strides_.back() == 1 && inner_ <= 16 && inner_stride_ != 1 && dims_.back() >= 64;
   }
 
   void Run(const RunContext& ctx) override {
     const uint8_t* x = ctx.Ptr<uint8_t>(x_);
     uint8_t* y = ctx.Ptr<uint8_t>(y_);
+    if (blocked_) {
+      switch (es_) {
+        case 1: return Blocked<uint8_t>(x, y);
+        case 2: return Blocked<uint16_t>(x, y);
+        case 4: return Blocked<uint32_t>(x, y);
+        default: return Blocked<uint64_t>(x, y);
+      }
+    }
     const size_t bytes = outer_ * static_cast<size_t>(inner_) * es_;
     if (bytes < kParallelBytes || outer_ < 2) {
       Copy(x, y, 0, outer_);
@@ -106,6 +117,36 @@ class StridedCopyOp final : public Operator {
     }
   }
 
+  // y[o][a][b] = x[base + off(o) + a + b * inner_stride_] over a < A = dims_.back(), b < inner_.
+  template <class T>
+  void Blocked(const uint8_t* xb, uint8_t* yb) const {
+    constexpr int64_t kBlock = 256;
+    const int64_t a_n = dims_.back(), b_n = inner_;
+    const size_t nd = dims_.size() - 1;
+    const size_t outer = outer_ / static_cast<size_t>(a_n);
+    std::vector<int64_t> idx(nd, 0);
+    int64_t off = base_;
+    const T* x = reinterpret_cast<const T*>(xb);
+    T* y = reinterpret_cast<T*>(yb);
+    for (size_t o = 0; o < outer; o++) {
+      T* dst = y + o * static_cast<size_t>(a_n * b_n);
+      for (int64_t a0 = 0; a0 < a_n; a0 += kBlock) {
+        const int64_t a1 = std::min(a_n, a0 + kBlock);
+        for (int64_t b = 0; b < b_n; b++) {
+          const T* src = x + off + b * inner_stride_;
+          for (int64_t a = a0; a < a1; a++) dst[a * b_n + b] = src[a];
+        }
+      }
+      for (size_t k = nd; k-- > 0;) {
+        off += strides_[k];
+        if (++idx[k] < dims_[k]) break;
+        off -= strides_[k] * dims_[k];
+        idx[k] = 0;
+      }
+    }
+  }
+
+  bool blocked_ = false;
   int x_ = -1, y_ = -1;
   size_t es_ = 4;
   int64_t base_ = 0, inner_ = 1, inner_stride_ = 1;
