@@ -79,6 +79,10 @@ export const ATTR_PACKERS: Record<string, (ctx: PackContext) => PackedAttrs> = {
     requireNhwc(ctx);
     return none();
   },
+  BatchNorm: (ctx) => {
+    requireNhwc(ctx);
+    return { ints: [], floats: [ctx.attrs.epsilon as number] };
+  },
   HardSigmoid: (ctx) => ({ ints: [], floats: [ctx.attrs.alpha as number, ctx.attrs.beta as number] }),
   Clip: (ctx) => ({ ints: [], floats: [ctx.attrs.min as number, ctx.attrs.max as number] }),
   Softmax: (ctx) => ({ ints: [normAxis(ctx.attrs.axis as number, ctx.inShapes[0].length, where(ctx.node))], floats: [] }),

@@ -24,6 +24,7 @@ export const KERNELS: readonly KernelInfo[] = [
   { id: 18, name: 'slice_any', op: 'Slice', dtype: 'any' },
   { id: 19, name: 'gather_any', op: 'Gather', dtype: 'any' },
   { id: 20, name: 'cast_any', op: 'Cast', dtype: 'any' },
+  { id: 21, name: 'batchnorm_f32', op: 'BatchNorm', dtype: 'float32' },
 ];
 
 /** Ops the planner turns into storage aliases (no kernel, no copy). */

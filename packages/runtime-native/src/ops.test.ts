@@ -81,6 +81,8 @@ const CASES: Record<string, () => Case> = {
   hardswish: () => single('HardSwish', [[3, 7, 11]]),
   clip: () => single('Clip', [[3, 7, 11]], { min: -1, max: 0.5 }),
   'unary big (parallel chunks)': () => single('Sigmoid', [[5, 10000]]),
+  'batchnorm NHWC': () =>
+    single('BatchNorm', [[2, 3, 4, 6], rt([6], 60), rt([6], 61), rt([6], 62), randomTensor([6], 63, 0.2, 2)], { layout: 'NHWC', epsilon: 1e-3 }),
   'maxpool 3x3 s2 p1': () => single('MaxPool2D', [[2, 9, 10, 7]], { layout: 'NHWC', kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
   'maxpool ceil mode': () => single('MaxPool2D', [[1, 8, 8, 5]], { layout: 'NHWC', kernel: [3, 3], strides: [2, 2], ceilMode: true }),
   'avgpool exclude pad': () => single('AveragePool2D', [[1, 7, 8, 6]], { layout: 'NHWC', kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),

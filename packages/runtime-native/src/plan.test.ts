@@ -49,11 +49,15 @@ describe('lowerGraph', () => {
     expect(t[conv.outputs[0]].offset).not.toBe(t[conv.inputs[0]].offset);
   });
 
-  it('rejects NCHW convs and ops without kernels with E_UNSUPPORTED_OP', () => {
+  it('rejects NCHW layouts and ops without kernels with E_UNSUPPORTED_OP', () => {
     const g = new Graph();
-    const x = g.addInput('x', 'float32', [1, 4, 4, 3]);
-    const b = g.addNode('BatchNorm', [x, ...['s', 'b', 'm', 'v'].map((n) => g.addConstant(n, randomTensor([3], 2, 0.5, 1)))], [{ name: 'y', dtype: 'float32' }], { layout: 'NHWC' });
+    const x = g.addInput('x', 'float32', [1, 3, 4, 4]);
+    const b = g.addNode('BatchNorm', [x, ...['s', 'b', 'm', 'v'].map((n) => g.addConstant(n, randomTensor([3], 2, 0.5, 1)))], [{ name: 'y', dtype: 'float32' }], { layout: 'NCHW' });
     g.outputs.push(b.outputs[0]);
-    expect(() => lowerGraph(g, { x: [1, 4, 4, 3] })).toThrow(/no kernel for BatchNorm/);
+    expect(() => lowerGraph(g, { x: [1, 3, 4, 4] })).toThrow(/convert the model with layout NHWC/);
+    const h = new Graph();
+    const i = h.addInput('i', 'int32', [2]);
+    h.outputs.push(h.addNode('Add', [i, i], [{ name: 'j', dtype: 'int32' }]).outputs[0]);
+    expect(() => lowerGraph(h, { i: [2] })).toThrow(/no kernel for Add on int32 \(it has float32\)/);
   });
 });
