@@ -39,7 +39,8 @@ export class InferenceSession {
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly ValueMetadata[];
   readonly outputMetadata: readonly ValueMetadata[];
-  private readonly graph: Graph;
+  /** Kept for planning new input shapes; dropped once a fully static model is planned (frees the weights). */
+  private graph: Graph | undefined;
   private readonly options: { threads: number; isa?: Isa; profile: boolean };
   private lastRun: Compiled | undefined;
   /** One native session (own plan and arena) per concrete input-dims signature. */
@@ -87,6 +88,7 @@ export class InferenceSession {
     }
     if (graph.inputs.every((v) => v.shape!.every((d) => typeof d === 'number'))) {
       session.compile(Object.fromEntries(graph.inputs.map((v) => [v.name, v.shape as number[]])));
+      session.graph = undefined;  // every valid feed has these dims: no other plan will be needed
     }
     return session;
   }
@@ -152,6 +154,7 @@ export class InferenceSession {
     if (c) {
       this.plans.delete(key);  // re-insert: Map order is the LRU order
     } else {
+      if (!this.graph) throw new GoldcrestError('E_INTERNAL', `no plan for input dims ${key} of a static model`);
       const plan = lowerGraph(this.graph, dims);
       const addon = nativeAddon();
       const { threads, isa, profile } = this.options;

@@ -4,6 +4,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "microkernels/microkernels.h"
 #include "runtime/plan.h"
@@ -55,6 +56,9 @@ class Operator {
   // Scratch the executor reserves for this op (the largest over all ops is allocated once).
   size_t shared_scratch_bytes = 0;
   size_t thread_scratch_bytes = 0;
+  // Inputs (by position) that Run() never reads because the operator copied or packed them at
+  // build time; the session frees constants nobody reads at run time.
+  std::vector<size_t> build_only_inputs;
 };
 
 using OperatorFactory = std::unique_ptr<Operator> (*)(const BuildContext&);

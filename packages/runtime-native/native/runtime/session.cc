@@ -31,7 +31,29 @@ Session::Session(Plan plan, const std::string& isa, int threads, bool profile) :
     thread_scratch_ = std::max(thread_scratch_, RoundScratch(ops_.back()->thread_scratch_bytes));
   }
   scratch_.Resize(shared_scratch_ + thread_scratch_ * static_cast<size_t>(pool_->size()));
+  FreeBuildOnlyConstants();
   if (profile_) node_ms_.assign(ops_.size(), 0.0);
+}
+
+// Weights live on as packed copies inside the operators; the plan's copies of constants that no
+// operator reads at run time (and that are not graph outputs) are freed.
+void Session::FreeBuildOnlyConstants() {
+  std::vector<bool> read(plan_.tensors.size(), false);
+  for (int id : plan_.outputs) read[id] = true;
+  for (size_t i = 0; i < ops_.size(); i++) {
+    const NodeDesc& node = plan_.nodes[i];
+    const std::vector<size_t>& skip = ops_[i]->build_only_inputs;
+    for (size_t k = 0; k < node.inputs.size(); k++) {
+      if (node.inputs[k] >= 0 && std::find(skip.begin(), skip.end(), k) == skip.end()) read[node.inputs[k]] = true;
+    }
+  }
+  for (size_t t = 0; t < plan_.tensors.size(); t++) {
+    TensorDesc& d = plan_.tensors[t];
+    if (d.is_const && !read[t]) {
+      d.data.Resize(0);
+      ptrs_[t] = nullptr;
+    }
+  }
 }
 
 void Session::Validate() const {

@@ -27,6 +27,7 @@ class Session {
 
  private:
   void Validate() const;
+  void FreeBuildOnlyConstants();
 
   Plan plan_;
   Isa isa_;

@@ -23,6 +23,7 @@ class BatchNormOp final : public Operator {
       if (b.FloatInput(i).numel != c_) b.Fail(Status::kShape, "scale/bias/mean/var must have one value per channel");
     }
     const float *scale = b.ConstFloats(1), *bias = b.ConstFloats(2), *mean = b.ConstFloats(3), *var = b.ConstFloats(4);
+    build_only_inputs = {1, 2, 3, 4};
     ab_.Resize(2 * c_ * sizeof(float));
     float* a = ab_.floats();
     for (size_t ch = 0; ch < c_; ch++) {

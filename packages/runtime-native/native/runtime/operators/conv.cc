@@ -51,6 +51,7 @@ class Conv2DOp final : public Operator {
     }
     if (y.dims[0] != n_) b.Fail(Status::kShape, "batch of output differs from input");
     const float* weights = b.ConstFloats(1);
+    build_only_inputs = {1, 2};  // weights are packed, the bias copied
     if (b.HasInput(2)) {
       const TensorDesc& bias = b.FloatInput(2, 1);
       if (bias.dims[0] != o_) b.Fail(Status::kShape, "bias length differs from output channels");

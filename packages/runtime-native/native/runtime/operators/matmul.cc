@@ -69,6 +69,7 @@ class MatMulOp final : public Operator {
       bias_ = b.InId(2);
     }
     if (bt.is_const) {
+      build_only_inputs = {1};
       packed_.Init(mk_, k_, n_, static_cast<int>(b_count));
       for (size_t i = 0; i < b_count; i++) {
         mk_.gemm_pack_b(k_, n_, bt.data.floats() + i * static_cast<size_t>(k_) * n_, n_, false, packed_.Get(static_cast<int>(i)));
