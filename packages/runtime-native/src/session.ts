@@ -159,6 +159,7 @@ export class InferenceSession {
       const addon = nativeAddon();
       const { threads, isa, profile } = this.options;
       const native = callNative(() => new addon.Session(plan.native, { threads, isa, profile }));
+      for (const t of plan.native.tensors) delete t.data;  // C++ has its copies; let JS free the weights
       c = { plan, native };
       if (this.plans.size >= MAX_PLANS) {
         // Runs are serialised, so the evicted plan has no run in flight.
