@@ -53,6 +53,8 @@ const CASES: Record<string, () => Case> = {
     single('Conv2D', [[1, 8, 8, 3], rt([16, 2, 3, 3], 6), rt([16], 7)], { layout: 'NHWC', pads: [0, 1, 1, 2], activation: 'clip', activationParams: [-0.5, 0.7] }),
   'conv large (many row tiles)': () =>
     single('Conv2D', [[1, 33, 31, 16], rt([24, 3, 3, 16], 8), rt([24], 9)], { layout: 'NHWC', pads: [1, 1, 1, 1], activation: 'relu' }),
+  'conv 3x3 pad 1, 20 channels (wide taps at borders)': () =>
+    single('Conv2D', [[1, 7, 9, 20], rt([10, 3, 3, 20], 22)], { layout: 'NHWC', pads: [1, 1, 1, 1] }),
   'conv 1x1 stride 2 (im2col path)': () =>
     single('Conv2D', [[1, 9, 9, 8], rt([12, 1, 1, 8], 10)], { layout: 'NHWC', strides: [2, 2] }),
   'depthwise 3x3 pad 1, clip': () =>

@@ -127,23 +127,47 @@ class Conv2DOp final : public Operator {
   }
 
   // Copies the k x k patches of output pixels [p0, p0 + rows) for group g into `col` (rows x K).
+  // Taps of one kernel row are contiguous in NHWC when dilation_w is 1 and there is one group,
+  // so an in-bounds row is a single copy; small per-tap copies use an inline loop (a libc memcpy
+  // call per 3-channel tap would dominate the first conv of most CNNs).
   void Im2col(const float* x, int p0, int rows, int g, float* col) const {
     const int pixels = oh_ * ow_;
+    const int cg = cin_g_;
+    const bool row_runs = dw_ == 1 && group_ == 1;
+    const size_t run = static_cast<size_t>(kw_) * cg;
     for (int r = 0; r < rows; r++) {
       const int p = p0 + r;
       const int img = p / pixels;
       const int oy = (p % pixels) / ow_;
       const int ox = p % ow_;
       float* dst = col + static_cast<size_t>(r) * k_;
-      const float* src_img = x + static_cast<size_t>(img) * h_ * w_ * c_ + static_cast<size_t>(g) * cin_g_;
+      const float* src_img = x + static_cast<size_t>(img) * h_ * w_ * c_ + static_cast<size_t>(g) * cg;
+      const int ix0 = ox * sw_ - pl_;
+      const bool x_inside = ix0 >= 0 && ix0 + (kw_ - 1) * dw_ < w_;
       for (int ky = 0; ky < kh_; ky++) {
         const int iy = oy * sh_ - pt_ + ky * dh_;
-        for (int kx = 0; kx < kw_; kx++, dst += cin_g_) {
-          const int ix = ox * sw_ - pl_ + kx * dw_;
-          if (iy < 0 || iy >= h_ || ix < 0 || ix >= w_) {
-            std::memset(dst, 0, sizeof(float) * cin_g_);
+        if (iy < 0 || iy >= h_) {
+          std::fill(dst, dst + run, 0.f);
+          dst += run;
+          continue;
+        }
+        const float* src_row = src_img + static_cast<size_t>(iy) * w_ * c_;
+        if (row_runs && x_inside) {
+          std::memcpy(dst, src_row + static_cast<size_t>(ix0) * c_, sizeof(float) * run);
+          dst += run;
+          continue;
+        }
+        for (int kx = 0; kx < kw_; kx++, dst += cg) {
+          const int ix = ix0 + kx * dw_;
+          if (ix < 0 || ix >= w_) {
+            for (int c = 0; c < cg; c++) dst[c] = 0.f;
           } else {
-            std::memcpy(dst, src_img + (static_cast<size_t>(iy) * w_ + ix) * c_, sizeof(float) * cin_g_);
+            const float* src = src_row + static_cast<size_t>(ix) * c_;
+            if (cg <= 16) {
+              for (int c = 0; c < cg; c++) dst[c] = src[c];
+            } else {
+              std::memcpy(dst, src, sizeof(float) * cg);
+            }
           }
         }
       }
