@@ -54,6 +54,7 @@ class BinaryOp final : public Operator {
       sa_.push_back(1);
       sb_.push_back(1);
     }
+    if (dims_.size() > kMaxRank) b.Fail(Status::kUnsupportedOp, "more than 16 non-trivial dims after merging");
     inner_ = static_cast<size_t>(dims_.back());
     const int64_t ia = sa_.back(), ib = sb_.back();
     mode_ = ia != 0 && ib != 0 ? BinMode::kVV : ia != 0 ? BinMode::kVS : BinMode::kSV;
@@ -92,13 +93,7 @@ class BinaryOp final : public Operator {
   // Outer indices [o0, o1), inner elements [i0, i1) of each.
   void RunOuter(const Microkernels& mk, const float* a, const float* b, float* y, size_t o0, size_t o1, size_t i0, size_t i1) const {
     const size_t nd = dims_.size();
-    int64_t idx[16] = {0};
-    std::vector<int64_t> big;  // only for absurd ranks
-    int64_t* id = idx;
-    if (nd > 16) {
-      big.assign(nd, 0);
-      id = big.data();
-    }
+    int64_t id[kMaxRank] = {0};  // no allocation on the run path
     size_t off_a = 0, off_b = 0;
     size_t rem = o0;
     for (size_t k = nd; k-- > 0;) {

@@ -10,6 +10,9 @@ namespace gc {
 // Fused activation from packed attributes: kind code (core-ir FUSED_ACTIVATIONS order) + params.
 ActParams MakeAct(const BuildContext& b, int64_t kind, size_t param_index);
 
+// Index counters of strided loops live on the stack; ops reject plans with more merged dims.
+constexpr size_t kMaxRank = 16;
+
 // Below this much work (MACs or element visits) an op runs on the calling thread only: a dispatch
 // to the pool costs about as much as the op itself.
 constexpr size_t kMinParallelWork = 1 << 16;

@@ -50,6 +50,7 @@ class StridedCopyOp final : public Operator {
     inner_stride_ = strides_.back();
     dims_.pop_back();
     strides_.pop_back();
+    if (dims_.size() > kMaxRank) b.Fail(Status::kUnsupportedOp, "more than 16 non-trivial dims after merging");
     outer_ = 1;
     for (int64_t d : dims_) outer_ *= static_cast<size_t>(d);
     // A short strided inner run under a source-contiguous dim (e.g. NCHW -> NHWC with few
@@ -87,7 +88,7 @@ class StridedCopyOp final : public Operator {
 
   void Copy(const uint8_t* x, uint8_t* y, size_t o0, size_t o1) const {
     const size_t nd = dims_.size();
-    std::vector<int64_t> idx(nd, 0);
+    int64_t idx[kMaxRank] = {0};  // no allocation on the run path
     int64_t off = base_;
     size_t rem = o0;
     for (size_t k = nd; k-- > 0;) {
@@ -124,7 +125,7 @@ class StridedCopyOp final : public Operator {
     const int64_t a_n = dims_.back(), b_n = inner_;
     const size_t nd = dims_.size() - 1;
     const size_t outer = outer_ / static_cast<size_t>(a_n);
-    std::vector<int64_t> idx(nd, 0);
+    int64_t idx[kMaxRank] = {0};
     int64_t off = base_;
     const T* x = reinterpret_cast<const T*>(xb);
     T* y = reinterpret_cast<T*>(yb);
