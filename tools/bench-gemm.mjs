@@ -2,7 +2,8 @@
 // Single-thread f32 GEMM throughput of every microkernel ISA vs this machine's measured FMA peak.
 // Usage: node tools/bench-gemm.mjs [--size 512] [--rounds 7] [--json]
 // GEMM time excludes B packing (B is packed once, as at session creation); packing is timed
-// separately. Needs the addon (pnpm install) and g++ for the peak probe (tools/peak/).
+// separately. All times are thread CPU time, as is the peak's, so other load on a shared machine
+// does not count as kernel time. Needs the addon (pnpm install) and g++ for the peak probe (tools/peak/).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -32,11 +32,9 @@ GC_DECLARE_ISA_KERNELS(avx512)
 constexpr int kScalarGemmNr = 8;
 constexpr int kAvx2GemmNr = 16, kAvx2GemmMr = 6;
 constexpr int kAvx512GemmNr = 32, kAvx512GemmMr = 12;
-// K block: an MR x kc A strip (packed on the stack) stays in L1 while B panel slices stream from L2.
+// K block: an MR x kc strip of A stays in L1 while the kc-row slices of B panels stream from L2.
 constexpr int kGemmKc = 256;
-// B slice (floats) streamed from L2 per packed A strip: kc x (panels of a chunk) stays within ~512 KB.
+// B slice (floats) streamed from L2 per A strip: kc x (panels of a chunk) stays within ~512 KB.
 constexpr int kGemmBSliceFloats = 128 * 1024;
-// A strips are packed when a call covers at least this many panels (else A is read in place).
-constexpr int kGemmPackMinPanels = 4;
 
 }  // namespace gc

@@ -1,23 +1,27 @@
 // ISA-generic body of the f32 GEMM, instantiated by avx2.cc (V256, 6 x 16) and avx512.cc
 // (V512, 12 x 32). Include after the ISA's *-common.h; everything stays in the anonymous namespace.
 //
-// Register tile: MR rows x NR = 2 vectors, 2*MR accumulators; B from packed panels, A from an
-// MR x kc strip packed k-major on the stack (12 KB at most) when the strip is reused across
-// enough panels, else broadcast straight from A's rows. Loops: K blocks of kGemmKc -> chunks of panels whose kc-row slice fits in half of L2 ->
-// MR-row strips (packed once, reused across the chunk) -> panels. Non-final K blocks keep partial
-// sums in C (hence `residual` must not alias C). N tails use masked loads/stores (panels are
-// zero-padded, so the FMAs need no mask; a panel with <= one vector of valid columns runs a
-// one-vector tile); M tails instantiate smaller tiles.
+// Register tile: MR rows x NR = 2 vectors, 2*MR accumulators, A broadcast straight from its rows
+// (a strip's kc x MR floats stay in L1), B from packed panels. Loops: K blocks of kGemmKc ->
+// chunks of panels whose kc-row B slice fits in half of L2 -> MR-row strips -> panels, with B
+// prefetched a few rows ahead as it streams from L2. (Measured on SPR: packing A strips cost more
+// than it saved; reading B from L1 and A from L2 was slower than this order.) Non-final K blocks
+// keep partial sums in C (hence `residual` must not alias C). N tails use masked loads/stores
+// (panels are zero-padded, so the FMAs need no mask; a panel with <= one vector of valid columns
+// runs a one-vector tile); M tails instantiate smaller tiles.
 #pragma once
 #include "../kernels.h"
 
 namespace gc {
 namespace {
 
+// B rows fetched ahead of use (the panel slice streams from L2).
+constexpr int kGemmPrefetchK = 8;
+
 template <class S>
 struct GemmTileArgs {
   int kc;
-  const float* a;  // A[m0, k0] of the strip (kPacked: the packed strip, a[k * MR + i])
+  const float* a;  // A[m0, k0]: first row of the strip
   int lda;
   const float* b;  // panel slice at row k0: NR floats per k
   float* c;
@@ -32,13 +36,13 @@ struct GemmTileArgs {
 
 // R rows x NV vectors of columns. NV = 1 serves panels with at most one vector of valid columns
 // (narrow N such as 8/16/24-channel convs), skipping the zero-padded half of the panel.
-template <class S, int MR, int R, int NV, bool kPacked>
+template <class S, int R, int NV>
 void GemmTile(const GemmTileArgs<S>& t) {
   using V = typename S::V;
   constexpr int L = S::kLanes;
   const typename S::Mask mask[2] = {t.m0, t.m1};
   V acc[R][NV];
-  const float* ap[R];  // unpacked: row pointers, indexed by k
+  const float* ap[R];
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) {
     ap[i] = t.a + static_cast<size_t>(i) * t.lda;
@@ -46,14 +50,16 @@ void GemmTile(const GemmTileArgs<S>& t) {
     for (int j = 0; j < NV; ++j) acc[i][j] = t.first ? S::Zero() : S::LoadMasked(t.c + static_cast<size_t>(i) * t.ldc + j * L, mask[j]);
   }
   const float* b = t.b;
-  const float* a = t.a;
-  for (int k = 0; k < t.kc; ++k, b += 2 * L, a += MR) {
+  for (int k = 0; k < t.kc; ++k, b += 2 * L) {
     V bv[NV];
 #pragma GCC unroll 2
-    for (int j = 0; j < NV; ++j) bv[j] = S::Load(b + j * L);
+    for (int j = 0; j < NV; ++j) {
+      _mm_prefetch(reinterpret_cast<const char*>(b + kGemmPrefetchK * 2 * L + j * L), _MM_HINT_T0);
+      bv[j] = S::Load(b + j * L);
+    }
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
-      const V av = S::Set1(kPacked ? a[i] : ap[i][k]);
+      const V av = S::Set1(ap[i][k]);
 #pragma GCC unroll 2
       for (int j = 0; j < NV; ++j) acc[i][j] = S::Fma(av, bv[j], acc[i][j]);
     }
@@ -80,21 +86,21 @@ void GemmTile(const GemmTileArgs<S>& t) {
 }
 
 // rows in [1, R]: one instantiation per row count.
-template <class S, int MR, int R, int NV, bool kPacked>
+template <class S, int R, int NV>
 void GemmTileRows(int rows, const GemmTileArgs<S>& t) {
   if (rows == R) {
-    GemmTile<S, MR, R, NV, kPacked>(t);
+    GemmTile<S, R, NV>(t);
   } else if constexpr (R > 1) {
-    GemmTileRows<S, MR, R - 1, NV, kPacked>(rows, t);
+    GemmTileRows<S, R - 1, NV>(rows, t);
   }
 }
 
-template <class S, int MR, bool kPacked>
+template <class S, int MR>
 void GemmTileAny(int rows, int cols, const GemmTileArgs<S>& t) {
   if (cols > S::kLanes) {
-    GemmTileRows<S, MR, MR, 2, kPacked>(rows, t);
+    GemmTileRows<S, MR, 2>(rows, t);
   } else {
-    GemmTileRows<S, MR, MR, 1, kPacked>(rows, t);
+    GemmTileRows<S, MR, 1>(rows, t);
   }
 }
 
@@ -104,11 +110,11 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
                 const ActParams& act) {
   constexpr int L = S::kLanes;
   constexpr int NR = 2 * L;
-  alignas(64) float strip[kGemmKc * MR];
   for (int k0 = 0;; k0 += kGemmKc) {
     const int kc = K - k0 < kGemmKc ? K - k0 : kGemmKc;
     GemmTileArgs<S> t;
     t.kc = kc;
+    t.lda = lda;
     t.ldc = ldc;
     t.ldr = ldr;
     t.act = &act;
@@ -118,23 +124,9 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
     const int chunk = kGemmBSliceFloats / (NR * (kc > 0 ? kc : 1)) > 1 ? kGemmBSliceFloats / (NR * (kc > 0 ? kc : 1)) : 1;
     for (int pc = panel_begin; pc < panel_end; pc += chunk) {
       const int pc_end = panel_end - pc < chunk ? panel_end : pc + chunk;
-      // Packing a strip costs about half of one full tile, so it pays off only across several panels.
-      const bool pack = pc_end - pc >= kGemmPackMinPanels;
       for (int m0 = 0; m0 < M; m0 += MR) {
         const int rows = M - m0 < MR ? M - m0 : MR;
-        if (pack) {
-          // MR x kc strip, k-major: one pointer for all broadcasts, and no lda-strided rows
-          // fighting over the same L1 sets (4K aliasing when lda is a power of two).
-          for (int i = 0; i < rows; ++i) {
-            const float* src = A + static_cast<size_t>(m0 + i) * lda + k0;
-            for (int k = 0; k < kc; ++k) strip[k * MR + i] = src[k];
-          }
-          t.a = strip;
-          t.lda = MR;
-        } else {
-          t.a = A + static_cast<size_t>(m0) * lda + k0;
-          t.lda = lda;
-        }
+        t.a = A + static_cast<size_t>(m0) * lda + k0;
         for (int p = pc; p < pc_end; ++p) {
           const int n0 = p * NR;
           const int cols = N - n0 < NR ? N - n0 : NR;
@@ -144,11 +136,7 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
           t.bias = bias ? bias + n0 : nullptr;
           t.c = C + static_cast<size_t>(m0) * ldc + n0;
           t.res = residual ? residual + static_cast<size_t>(m0) * ldr + n0 : nullptr;
-          if (pack) {
-            GemmTileAny<S, MR, true>(rows, cols, t);
-          } else {
-            GemmTileAny<S, MR, false>(rows, cols, t);
-          }
+          GemmTileAny<S, MR>(rows, cols, t);
         }
       }
     }
