@@ -26,8 +26,9 @@ inline void CpuRelax() {
   __builtin_ia32_pause();
 #endif
 }
-// ~0.1-0.3 ms of spinning: covers the gap between consecutive ops of a run, not idle time.
-constexpr int kSpinIterations = 4000;
+// ~50 us of spinning: covers the gap between consecutive ops of a run, not idle time (a longer
+// spin steals the core from the caller when threads outnumber free cores).
+constexpr int kSpinIterations = 1000;
 }  // namespace
 
 void ThreadPool::Work(int tid) {
