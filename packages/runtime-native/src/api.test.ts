@@ -107,6 +107,48 @@ describe('feeds', () => {
   });
 });
 
+describe('fetches and trainable initializers', () => {
+  it('run(feeds, fetches) returns only the requested outputs; unknown names are E_ARGUMENT', async () => {
+    const g = smallNet();
+    g.outputs.push(g.value('m'));
+    const s = await InferenceSession.create(g, { threads: 1 });
+    const x = randomTensor([1, 8, 8, 3], 3);
+    expect(Object.keys(await s.run({ x }))).toEqual(['prob', 'm']);
+    expect(Object.keys(await s.run({ x }, ['m']))).toEqual(['m']);
+    await expectCode(s.run({ x }, ['nope']), 'E_ARGUMENT', /unknown output 'nope'/);
+    await s.release();
+  });
+
+  it('updateInitializers replaces trainable weights for the next run', async () => {
+    const g = smallNet('N');
+    g.value('fc').trainable = true;
+    const s = await InferenceSession.create(g, { threads: 2 });
+    const x = randomTensor([2, 8, 8, 3], 3);
+    const before = await s.run({ x });
+    expect(relError(before.prob, referenceRun(smallNet(2), { x }).prob)).toBeLessThan(1e-5);
+    const fc = randomTensor([8, 4], 77);
+    await s.updateInitializers({ fc });
+    const after = await s.run({ x });
+    const ref = smallNet(2);
+    ref.value('fc').data = fc;
+    expect(relError(after.prob, referenceRun(ref, { x }).prob)).toBeLessThan(1e-5);
+    expect(relError(after.prob, before.prob)).toBeGreaterThan(1e-3);
+    await expectCode(s.updateInitializers({ w: randomTensor([8, 3, 3, 3], 1) }), 'E_ARGUMENT', /not marked trainable/);
+    await expectCode(s.updateInitializers({ fc: randomTensor([4, 8], 1) }), 'E_ARGUMENT', /expected float32 \[8,4\]/);
+    await expectCode(s.updateInitializers({ nope: fc }), 'E_ARGUMENT', /not an initializer/);
+    await s.release();
+  });
+
+  it('a Graph passed to create is copied: editing it afterwards does not change the session', async () => {
+    const g = smallNet('N');
+    const s = await InferenceSession.create(g, { threads: 1 });
+    g.value('fc').data = randomTensor([8, 4], 99);
+    const x = randomTensor([1, 8, 8, 3], 5);
+    expect(relError((await s.run({ x })).prob, referenceRun(smallNet(1), { x }).prob)).toBeLessThan(1e-5);
+    await s.release();
+  });
+});
+
 describe('lifecycle and execution', () => {
   it('release() then run() is a typed error', async () => {
     const s = await InferenceSession.create(smallNet(), { threads: 1 });

@@ -4,6 +4,7 @@ import {
   type Dim, type DType, Graph, GoldcrestError, Tensor, deserializeGraph, getSchema, hasSchema, loadGcm, validateGraph, viewData,
 } from '@goldcrest/core-ir';
 import { callNative, fromNative, nativeAddon, type NativeSession } from './native.js';
+import { cloneGraph } from './clone.js';
 import { type ExecutionPlan, isRunnableOp, lowerGraph } from './plan.js';
 
 export type Isa = 'scalar' | 'avx2' | 'avx512';
@@ -67,7 +68,7 @@ export class InferenceSession {
     const opts = resolveOptions(options);
     let graph: Graph;
     if (typeof model === 'string') graph = await loadGcm(model);
-    else if (model instanceof Graph) graph = model;
+    else if (model instanceof Graph) graph = cloneGraph(model);  // later edits to the caller's graph do not leak in
     else if (model instanceof Uint8Array) graph = deserializeGraph(model);
     else if (model instanceof ArrayBuffer) graph = deserializeGraph(new Uint8Array(model));
     else throw new GoldcrestError('E_ARGUMENT', 'InferenceSession.create: expected a .gcm path, .gcm bytes (Uint8Array/ArrayBuffer) or a Graph');
@@ -88,7 +89,9 @@ export class InferenceSession {
     }
     if (graph.inputs.every((v) => v.shape!.every((d) => typeof d === 'number'))) {
       session.compile(Object.fromEntries(graph.inputs.map((v) => [v.name, v.shape as number[]])));
-      session.graph = undefined;  // every valid feed has these dims: no other plan will be needed
+      // Every valid feed has these dims, so no other plan will be needed: free the weights, unless
+      // trainable initializers may be updated (updateInitializers re-plans).
+      if (!graph.initializers.some((v) => v.trainable)) session.graph = undefined;
     }
     return session;
   }
@@ -103,8 +106,49 @@ export class InferenceSession {
    * Runs the model. Executes off the event loop; concurrent calls on one session are queued.
    * Feeds are validated first: an unknown or missing name, a wrong dtype or dims -> E_FEED.
    */
-  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-    const result = this.queue.then(() => this.runNow(feeds));
+  run(feeds: Record<string, Tensor>, fetches?: readonly string[]): Promise<Record<string, Tensor>> {
+    return this.enqueue(async () => {
+      const out = await this.runNow(feeds);
+      if (fetches === undefined) return out;
+      if (!Array.isArray(fetches)) throw new GoldcrestError('E_ARGUMENT', 'run(feeds, fetches): fetches must be an array of output names');
+      const picked: Record<string, Tensor> = {};
+      for (const name of fetches) {
+        if (!(name in out)) throw new GoldcrestError('E_ARGUMENT', `unknown output '${name}'; the model's outputs are ${this.outputNames.map((n) => `'${n}'`).join(', ')}`);
+        picked[name] = out[name];
+      }
+      return picked;
+    });
+  }
+
+  /**
+   * Replaces the values of trainable initializers (same dtype and dims), e.g. after a training
+   * step. Queued behind in-flight runs; the next run uses the new values. Plans are rebuilt (and
+   * weights re-packed) lazily on the next run of each input shape.
+   */
+  updateInitializers(values: Record<string, Tensor>): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.released) throw new GoldcrestError('E_ARGUMENT', 'updateInitializers() on a released InferenceSession');
+      const graph = this.graph;
+      const updates = Object.entries(values ?? {}).map(([name, t]) => {
+        const v = graph?.values.get(name);
+        if (!v || !v.data) throw new GoldcrestError('E_ARGUMENT', `'${name}' is not an initializer of this model`);
+        if (!v.trainable) throw new GoldcrestError('E_ARGUMENT', `initializer '${name}' is not marked trainable`);
+        const tensor = asTensor(t, name);
+        if (tensor.type !== v.data.type || tensor.dims.join() !== v.data.dims.join()) {
+          throw new GoldcrestError('E_ARGUMENT', `initializer '${name}': expected ${v.data.type} [${v.data.dims.join(',')}], got ${tensor.type} [${tensor.dims.join(',')}]`);
+        }
+        return [v, tensor] as const;
+      });
+      for (const [v, t] of updates) v.data = t;
+      if (updates.length === 0) return;
+      for (const c of this.plans.values()) c.native.release();
+      this.plans.clear();
+      this.lastRun = undefined;
+    });
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(job);
     this.queue = result.catch(() => undefined);
     return result;
   }
