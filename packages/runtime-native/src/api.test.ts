@@ -1,6 +1,6 @@
 // The public API: model sources, metadata, typed feed errors, release, ISA forcing, threads,
 // async execution (the event loop keeps running during a long run), serialised concurrent runs.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,9 @@ describe('InferenceSession.create', () => {
     const bytes = serializeGraph(smallNet());
     await expectCode(InferenceSession.create(bytes.slice(0, bytes.length >> 1)), 'E_MODEL_FORMAT');
     await expectCode(InferenceSession.create(join(dir, 'nope.gcm')), 'E_IO');
+    const onnx = join(dir, 'model.onnx');
+    writeFileSync(onnx, new Uint8Array([8, 7, 18, 4, 116, 101, 115, 116]));
+    await expectCode(InferenceSession.create(onnx), 'E_MODEL_FORMAT', /goldcrest convert/);
     const g = new Graph();
     const xi = g.addInput('x', 'float32', [1, 3, 8, 8]);
     g.outputs.push(g.addNode('Conv2D', [xi, g.addConstant('w', randomTensor([4, 3, 3, 3], 1))], [{ name: 'y', dtype: 'float32' }], { layout: 'NCHW' }).outputs[0]);

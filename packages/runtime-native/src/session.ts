@@ -67,7 +67,7 @@ export class InferenceSession {
   static async create(model: string | Uint8Array | ArrayBuffer | Graph, options: SessionOptions = {}): Promise<InferenceSession> {
     const opts = resolveOptions(options);
     let graph: Graph;
-    if (typeof model === 'string') graph = await loadGcm(model);
+    if (typeof model === 'string') graph = await loadModelFile(model);
     else if (model instanceof Graph) graph = cloneGraph(model);  // later edits to the caller's graph do not leak in
     else if (model instanceof Uint8Array) graph = deserializeGraph(model);
     else if (model instanceof ArrayBuffer) graph = deserializeGraph(new Uint8Array(model));
@@ -273,6 +273,18 @@ function asTensor(t: unknown, name: string): Tensor {
     }
   }
   throw new GoldcrestError('E_FEED', `input '${name}': expected a Tensor, got ${t === null ? 'null' : Array.isArray(t) ? 'an array' : ArrayBuffer.isView(t) ? (t as object).constructor.name : typeof t}`);
+}
+
+/** loadGcm, with a hint when the file is another format (the runtime does not convert). */
+async function loadModelFile(path: string): Promise<Graph> {
+  try {
+    return await loadGcm(path);
+  } catch (e) {
+    if (e instanceof GoldcrestError && e.code === 'E_MODEL_FORMAT' && !/\.gcm$/i.test(path)) {
+      throw new GoldcrestError('E_MODEL_FORMAT', `${e.message}. InferenceSession runs .gcm models: convert this one first (\`goldcrest convert ${path} -o model.gcm\`, or pass the Graph from @goldcrest/converter's convert() to create())`, { cause: e });
+    }
+    throw e;
+  }
 }
 
 function resolveOptions(o: SessionOptions): { threads: number; isa?: Isa; profile: boolean } {
