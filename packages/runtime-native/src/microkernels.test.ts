@@ -146,6 +146,11 @@ describe.each(ISAS)('microkernels on %s', (isa) => {
     windows.push({ inH: 9, inW: 11, channels: 19, outH: 5, outW: 9, kernelH: 3, kernelW: 5, strideH: 2, strideW: 1, dilationH: 1, dilationW: 2, padTop: 1, padLeft: 3 });
     windows.push({ inH: 8, inW: 8, channels: 40, outH: 4, outW: 4, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 });
     windows.push({ inH: 5, inW: 7, channels: 17, outH: 3, outW: 4, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 });
+    // Wide rows: several interior runs of multi-pixel blocks plus remainders and both borders.
+    windows.push({ inH: 5, inW: 23, channels: 67, outH: 5, outW: 23, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 });
+    windows.push({ inH: 6, inW: 30, channels: 33, outH: 3, outW: 15, kernelH: 5, kernelW: 5, strideH: 2, strideW: 2, dilationH: 2, dilationW: 2, padTop: 4, padLeft: 4 });
+    windows.push({ inH: 4, inW: 40, channels: 16, outH: 2, outW: 38, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 });
+    windows.push({ inH: 3, inW: 27, channels: 130, outH: 3, outW: 14, kernelH: 3, kernelW: 3, strideH: 1, strideW: 2, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 });
   }
   const taps = (w: Window, oy: number, ox: number): [number, number][] => {
     const out: [number, number][] = [];
