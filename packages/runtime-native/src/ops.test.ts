@@ -66,6 +66,9 @@ const CASES: Record<string, () => Case> = {
   'grouped conv 1x1, group 2 (direct, strided A)': () =>
     single('Conv2D', [[1, 5, 5, 10], rt([6, 1, 1, 5], 17)], { layout: 'NHWC', group: 2 }),
   'matmul constant B + bias + relu': () => single('MatMul', [[3, 5, 37], rt([37, 45], 18), rt([45], 19)], { activation: 'relu' }),
+  'matmul M=1, wide N (parallel over column panels)': () => single('MatMul', [[1, 200], rt([200, 700], 23), rt([700], 24)], { activation: 'hardswish' }),
+  'matmul runtime B, large (per-run packing, parallel)': () => single('MatMul', [[2, 64, 96], [2, 96, 80]]),
+  'conv 1x1 direct, large (parallel row tiles)': () => single('Conv2D', [[1, 40, 40, 24], rt([48, 1, 1, 24], 25), rt([48], 26)], { layout: 'NHWC', activation: 'relu' }),
   'matmul runtime B, broadcast batch': () => single('MatMul', [[2, 1, 4, 6], [3, 6, 5]]),
   'matmul rank-1 A': () => single('MatMul', [[6], rt([6, 4], 20)]),
   'matmul rank-1 B': () => single('MatMul', [[2, 3, 6], rt([6], 21)]),
