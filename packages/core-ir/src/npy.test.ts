@@ -74,6 +74,16 @@ describe('encodeNpy / decodeNpy round trip', () => {
     expect(new TextDecoder().decode(scalar)).toContain("{'descr': '|i1', 'fortran_order': False, 'shape': (), }");
   });
 
+  it('switches to format 2.0 when the header outgrows 1.0', () => {
+    const dims = new Array<number>(25_000).fill(1); // '1, ' x 25000 > 65535 header bytes
+    const bytes = encodeNpy(new Tensor('int16', new Int16Array([-5]), dims));
+    expect(bytes[6]).toBe(2);
+    expect((12 + new DataView(bytes.buffer).getUint32(8, true)) % 64).toBe(0);
+    const back = decodeNpy(bytes);
+    expect(back.dims.length).toBe(25_000);
+    expect(back.toNumbers()).toEqual([-5]);
+  });
+
   it('refuses string tensors', () => {
     expectCode(() => encodeNpy(new Tensor('string', ['a'], [1])), 'E_DTYPE', /string/);
   });
