@@ -135,11 +135,17 @@ class Conv2DOp final : public Operator {
     const int cg = cin_g_;
     const bool row_runs = dw_ == 1 && group_ == 1;
     const size_t run = static_cast<size_t>(kw_) * cg;
+    int img = p0 / pixels;
+    int oy = (p0 % pixels) / ow_;
+    int ox = p0 % ow_ - 1;
     for (int r = 0; r < rows; r++) {
-      const int p = p0 + r;
-      const int img = p / pixels;
-      const int oy = (p % pixels) / ow_;
-      const int ox = p % ow_;
+      if (++ox == ow_) {  // next output pixel, without a division per row
+        ox = 0;
+        if (++oy == oh_) {
+          oy = 0;
+          img++;
+        }
+      }
       float* dst = col + static_cast<size_t>(r) * k_;
       const float* src_img = x + static_cast<size_t>(img) * h_ * w_ * c_ + static_cast<size_t>(g) * cg;
       const int ix0 = ox * sw_ - pl_;
@@ -153,7 +159,12 @@ class Conv2DOp final : public Operator {
         }
         const float* src_row = src_img + static_cast<size_t>(iy) * w_ * c_;
         if (row_runs && x_inside) {
-          std::memcpy(dst, src_row + static_cast<size_t>(ix0) * c_, sizeof(float) * run);
+          const float* src = src_row + static_cast<size_t>(ix0) * c_;
+          if (run <= 32) {
+            for (size_t i = 0; i < run; i++) dst[i] = src[i];
+          } else {
+            std::memcpy(dst, src, sizeof(float) * run);
+          }
           dst += run;
           continue;
         }
