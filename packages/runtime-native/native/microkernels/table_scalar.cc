@@ -16,7 +16,7 @@ extern const Microkernels kScalarMicrokernels = {
     f32_maxpool_scalar,
     f32_global_avgpool_scalar,
     f32_softmax_scalar,
-    1,
+    kScalarGemmMr,
     0,
 };
 
