@@ -76,6 +76,8 @@ const CASES: Record<string, () => Case> = {
   'sub broadcast both ways': () => single('Sub', [[2, 1, 4, 1], [3, 1, 5]]),
   'mul by scalar constant': () => single('Mul', [[3, 7], new Tensor('float32', [2.5], [])]),
   'div by column (SV/VS)': () => single('Div', [new Tensor('float32', [1.5], [1]), [4, 5]]),
+  'mul N11C row tiled (SE block), broadcast first operand': () => single('Mul', [[1, 1, 1, 24], [1, 30, 20, 24]]),
+  'sub row tiled, big (parallel)': () => single('Sub', [[1, 64, 64, 16], [16]]),
   'div broadcast NHWC by N11C': () => single('Div', [[1, 6, 7, 9], [1, 1, 1, 9]]),
   'add big same shape (parallel)': () => single('Add', [[64, 1024], [64, 1024]]),
   'mul big broadcast inner split': () => single('Mul', [[2, 40000], [2, 1]]),

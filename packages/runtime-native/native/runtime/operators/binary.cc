@@ -63,9 +63,19 @@ class BinaryOp final : public Operator {
     sb_.pop_back();
     outer_ = 1;
     for (int64_t d : dims_) outer_ *= static_cast<size_t>(d);
+    // One short row broadcast over many rows (e.g. an SE block's [N,H,W,C] * [N,1,1,C]): one
+    // vbinary call per row is mostly call overhead, so the row is tiled into scratch and runs of
+    // many rows go in one VV call.
+    if (mode_ == BinMode::kVV && dims_.size() == 1 && inner_ < 256 && outer_ >= 4 &&
+        ((sa_[0] == static_cast<int64_t>(inner_) && sb_[0] == 0) || (sb_[0] == static_cast<int64_t>(inner_) && sa_[0] == 0))) {
+      tile_rows_ = std::max<size_t>(2, 2048 / inner_);
+      tile_b_ = sb_[0] == 0;
+      thread_scratch_bytes = RoundScratch(tile_rows_ * inner_ * sizeof(float));
+    }
   }
 
   void Run(const RunContext& ctx) override {
+    if (tile_rows_ > 0) return RunTiled(ctx);
     const float* a = ctx.Ptr(a_);
     const float* bp = ctx.Ptr(b_);
     float* y = ctx.Ptr(y_);
@@ -90,6 +100,25 @@ class BinaryOp final : public Operator {
   }
 
  private:
+  void RunTiled(const RunContext& ctx) const {
+    const float* a = ctx.Ptr(a_);
+    const float* b = ctx.Ptr(b_);
+    float* y = ctx.Ptr(y_);
+    const int threads = UsefulThreads(ctx.pool, total_ >= kMinParallelElems ? total_ : 0);
+    const size_t per = threads == 1 ? outer_ : ChunkSize(outer_, 4 * threads, tile_rows_);
+    ForTasks(ctx.pool, threads, CeilDiv(outer_, per), [&](size_t t, int tid) {
+      float* tile = ctx.ThreadScratch(tid);
+      const float* row = tile_b_ ? b : a;
+      for (size_t r = 0; r < tile_rows_; r++) std::copy(row, row + inner_, tile + r * inner_);
+      const size_t o1 = std::min(outer_, (t + 1) * per);
+      for (size_t o = t * per; o < o1; o += tile_rows_) {
+        const size_t n = std::min(tile_rows_, o1 - o) * inner_;
+        const float* full = (tile_b_ ? a : b) + o * inner_;
+        ctx.mk.vbinary(op_, BinMode::kVV, n, tile_b_ ? full : tile, tile_b_ ? tile : full, y + o * inner_);
+      }
+    });
+  }
+
   // Outer indices [o0, o1), inner elements [i0, i1) of each.
   void RunOuter(const Microkernels& mk, const float* a, const float* b, float* y, size_t o0, size_t o1, size_t i0, size_t i1) const {
     const size_t nd = dims_.size();
@@ -121,6 +150,8 @@ class BinaryOp final : public Operator {
   BinMode mode_ = BinMode::kVV;
   int a_ = -1, b_ = -1, y_ = -1;
   size_t total_ = 0, inner_ = 1, outer_ = 1;
+  size_t tile_rows_ = 0;  // > 0: the row-tiling path (RunTiled)
+  bool tile_b_ = true;    // which operand is the broadcast row
   std::vector<int64_t> dims_, sa_, sb_;  // collapsed outer dims and operand strides
 };
 
