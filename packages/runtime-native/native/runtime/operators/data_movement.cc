@@ -121,7 +121,6 @@ class StridedCopyOp final : public Operator {
   // y[o][a][b] = x[base + off(o) + a + b * inner_stride_] over a < A = dims_.back(), b < inner_.
   template <class T>
   void Blocked(const uint8_t* xb, uint8_t* yb) const {
-    constexpr int64_t kBlock = 256;
     const int64_t a_n = dims_.back(), b_n = inner_;
     const size_t nd = dims_.size() - 1;
     const size_t outer = outer_ / static_cast<size_t>(a_n);
@@ -131,12 +130,15 @@ class StridedCopyOp final : public Operator {
     T* y = reinterpret_cast<T*>(yb);
     for (size_t o = 0; o < outer; o++) {
       T* dst = y + o * static_cast<size_t>(a_n * b_n);
-      for (int64_t a0 = 0; a0 < a_n; a0 += kBlock) {
-        const int64_t a1 = std::min(a_n, a0 + kBlock);
-        for (int64_t b = 0; b < b_n; b++) {
-          const T* src = x + off + b * inner_stride_;
-          for (int64_t a = a0; a < a1; a++) dst[a * b_n + b] = src[a];
-        }
+      const T* src = x + off;
+      // Writes are sequential; the b_n (<= 16) source rows are read as parallel streams.
+      switch (b_n) {
+        case 3: Interleave<T, 3>(src, a_n, dst); break;
+        case 4: Interleave<T, 4>(src, a_n, dst); break;
+        default:
+          for (int64_t a = 0; a < a_n; a++) {
+            for (int64_t b = 0; b < b_n; b++) dst[a * b_n + b] = src[a + b * inner_stride_];
+          }
       }
       for (size_t k = nd; k-- > 0;) {
         off += strides_[k];
@@ -144,6 +146,15 @@ class StridedCopyOp final : public Operator {
         off -= strides_[k] * dims_[k];
         idx[k] = 0;
       }
+    }
+  }
+
+  template <class T, int B>
+  void Interleave(const T* src, int64_t a_n, T* dst) const {
+    const T* rows[B];
+    for (int b = 0; b < B; b++) rows[b] = src + b * inner_stride_;
+    for (int64_t a = 0; a < a_n; a++) {
+      for (int b = 0; b < B; b++) dst[a * B + b] = rows[b][a];
     }
   }
 
