@@ -14,7 +14,7 @@ interface Microkernels {
   isas(): string[];
   gemmTile(isa: string): { mr: number; nr: number; kc: number };
   gemm(isa: string, M: number, K: number, N: number, A: Float32Array, B: Float32Array, bTransposed: boolean,
-    bias: Float32Array | null, residual: Float32Array | null, act: Act, p0: number, p1: number): Float32Array;
+    bias: Float32Array | null, residual: Float32Array | null, act: Act, p0: number, p1: number, residualInPlace?: boolean): Float32Array;
   dwconv(isa: string, w: Window, input: Float32Array, weights: Float32Array, bias: Float32Array | null, act: Act, p0: number, p1: number): Float32Array;
   maxpool(isa: string, w: Window, input: Float32Array): Float32Array;
   globalAvgpool(isa: string, pixels: number, channels: number, input: Float32Array): Float32Array;
@@ -94,7 +94,7 @@ describe('microkernels: ISA detection', () => {
 });
 
 describe.each(ISAS)('microkernels on %s', (isa) => {
-  it('gemm: tile edges in M, N, K (incl. K blocking), bias, residual, every activation, B transposed or not', () => {
+  it('gemm: tile edges in M, N, K (incl. K blocking), bias, residual (also aliasing C), every activation, B transposed or not', () => {
     const { mr, nr, kc } = mk.gemmTile(isa);
     const Ms = [...Array.from({ length: mr + 1 }, (_, i) => i + 1), 2 * mr + 3];
     // 8 * nr + 5: each of the two calls covers >= 4 panels, so A strips take the packed path.
@@ -108,7 +108,8 @@ describe.each(ISAS)('microkernels on %s', (isa) => {
       const A = randomArray(M * K), B = randomArray(K * N);
       const bias = c % 3 !== 0 ? randomArray(N) : null;
       const res = c % 4 < 2 ? randomArray(M * N) : null;
-      const got = mk.gemm(isa, M, K, N, A, B, trans, bias, res, act, p0, p1);
+      // Half of the residual cases alias it with C (as an in-place Conv + Add would), incl. K > kc.
+      const got = mk.gemm(isa, M, K, N, A, B, trans, bias, res, act, p0, p1, c % 4 === 1);
       const ref = new Float64Array(M * N), mag = new Float64Array(M * N);
       for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
         let s = 0, g = 0;

@@ -84,7 +84,8 @@ ActParams ActArgs(const Napi::CallbackInfo& info, size_t i) {
 
 Napi::Float32Array NewFloats(Napi::Env env, size_t n) { return Napi::Float32Array::New(env, n); }
 
-// gemm(isa, M, K, N, A, B, bTransposed, bias|null, residual|null, act, p0, p1) -> C (M x N)
+// gemm(isa, M, K, N, A, B, bTransposed, bias|null, residual|null, act, p0, p1, residualInPlace?) -> C
+// (M x N). residualInPlace: C starts as a copy of the residual and is passed as both (aliasing).
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
   const Microkernels& t = TableArg(info, 0);
   const int M = IntArg(info, 1, "M", 1), K = IntArg(info, 2, "K", 1), N = IntArg(info, 3, "N", 1);
@@ -97,6 +98,10 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   AlignedFloats packed(t.gemm_packed_b_floats(K, N));
   t.gemm_pack_b(K, N, B, transposed ? K : N, transposed, packed.data);
   auto C = NewFloats(info.Env(), static_cast<size_t>(M) * N);
+  if (residual && info.Length() > 12 && info[12].ToBoolean()) {
+    std::memcpy(C.Data(), residual, sizeof(float) * M * N);
+    residual = C.Data();
+  }
   // Two panel ranges, as a threaded operator would split the work.
   const int panels = (N + t.gemm_nr - 1) / t.gemm_nr;
   const int mid = panels / 2;

@@ -72,9 +72,10 @@ struct Microkernels {
 
   // ---- additive refinement (microkernel engineer): GEMM tile geometry for operators ----
   // gemm_mr: rows of one register tile; row ranges that are multiples of it avoid tail tiles.
-  // gemm_kc: the K block gemm() applies internally (0 = K not blocked): a kc x nr slice of a B panel
-  // stays in L1 while MR-row strips of A stream from L2, so operators need not block K themselves.
-  // Non-final K blocks keep partial sums in C, so `residual` must not alias C when 0 < gemm_kc < K.
+  // gemm_kc: the K block gemm() applies internally (0 = K not blocked): an MR x kc strip of A stays
+  // in L1 while kc-row slices of B panels stream from L2, so operators need not block K themselves.
+  // Non-final K blocks keep partial sums in C; `residual` may still alias C exactly (same pointer
+  // and ldr == ldc): every table reads it before writing that element of C.
   int gemm_mr;
   int gemm_kc;
 };

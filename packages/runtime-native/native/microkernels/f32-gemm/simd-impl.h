@@ -6,7 +6,7 @@
 // chunks of panels whose kc-row B slice fits in half of L2 -> MR-row strips -> panels, with B
 // prefetched a few rows ahead as it streams from L2. (Measured on SPR: packing A strips cost more
 // than it saved; reading B from L1 and A from L2 was slower than this order.) Non-final K blocks
-// keep partial sums in C (hence `residual` must not alias C). N tails use masked loads/stores
+// keep partial sums in C; the residual is loaded by the first one, so it may alias C. N tails use masked loads/stores
 // (panels are zero-padded, so the FMAs need no mask; a panel with <= one vector of valid columns
 // runs a one-vector tile); M tails instantiate smaller tiles.
 #pragma once
@@ -31,7 +31,7 @@ struct GemmTileArgs {
   const float* res;         // at (row, n0), or null
   int ldr;
   const ActParams* act;
-  bool first, last;  // first K block starts from zero; last adds bias + residual and activates
+  bool first, last;  // first K block starts from the residual (or 0); last adds bias and activates
 };
 
 // R rows x NV vectors of columns. NV = 1 serves panels with at most one vector of valid columns
@@ -47,7 +47,11 @@ void GemmTile(const GemmTileArgs<S>& t) {
   for (int i = 0; i < R; ++i) {
     ap[i] = t.a + static_cast<size_t>(i) * t.lda;
 #pragma GCC unroll 2
-    for (int j = 0; j < NV; ++j) acc[i][j] = t.first ? S::Zero() : S::LoadMasked(t.c + static_cast<size_t>(i) * t.ldc + j * L, mask[j]);
+    for (int j = 0; j < NV; ++j) {
+      // The residual enters with the first K block, before this tile writes C: so it may alias C.
+      const float* init = !t.first ? t.c + static_cast<size_t>(i) * t.ldc : t.res ? t.res + static_cast<size_t>(i) * t.ldr : nullptr;
+      acc[i][j] = init ? S::LoadMasked(init + j * L, mask[j]) : S::Zero();
+    }
   }
   const float* b = t.b;
   for (int k = 0; k < t.kc; ++k, b += 2 * L) {
@@ -71,11 +75,7 @@ void GemmTile(const GemmTileArgs<S>& t) {
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
 #pragma GCC unroll 2
-      for (int j = 0; j < NV; ++j) {
-        V v = S::Add(acc[i][j], bias[j]);
-        if (t.res) v = S::Add(v, S::LoadMasked(t.res + static_cast<size_t>(i) * t.ldr + j * L, mask[j]));
-        acc[i][j] = S::Activate(v, *t.act);
-      }
+      for (int j = 0; j < NV; ++j) acc[i][j] = S::Activate(S::Add(acc[i][j], bias[j]), *t.act);
     }
   }
 #pragma GCC unroll 16
