@@ -99,6 +99,15 @@ describe('feeds', () => {
     await s.release();
   });
 
+  it('symbolic dims: many distinct shapes stay correct while old plans are evicted', async () => {
+    const s = await InferenceSession.create(smallNet('N'), { threads: 1 });
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 2]) {
+      const x = randomTensor([n, 8, 8, 3], 100 + n);
+      expect(relError((await s.run({ x })).prob, referenceRun(smallNet(n), { x }).prob)).toBeLessThan(1e-5);
+    }
+    await s.release();
+  });
+
   it('symbolic batch: plans per shape, binds symbols consistently', async () => {
     const s = await InferenceSession.create(smallNet('N'), { threads: 2 });
     for (const n of [1, 3, 2]) {
