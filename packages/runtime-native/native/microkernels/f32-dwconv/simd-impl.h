@@ -46,7 +46,7 @@ void DwConvBlock(const WindowParams& p, const float* in, const float* weights, c
   for (int q = 0; q < P; ++q) {
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) {
-      const V v = S::Activate(acc[q][j], act);
+      const V v = Activate<S>(acc[q][j], act);
       if (kMasked) {
         S::StoreMasked(o + q * C + c + j * L, mask, v);
       } else {

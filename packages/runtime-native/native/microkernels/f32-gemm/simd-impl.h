@@ -75,7 +75,7 @@ void GemmTile(const GemmTileArgs<S>& t) {
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
 #pragma GCC unroll 2
-      for (int j = 0; j < NV; ++j) acc[i][j] = S::Activate(S::Add(acc[i][j], bias[j]), *t.act);
+      for (int j = 0; j < NV; ++j) acc[i][j] = Activate<S>(S::Add(acc[i][j], bias[j]), *t.act);
     }
   }
 #pragma GCC unroll 16

@@ -23,12 +23,12 @@ void Softmax(size_t rows, size_t n, const float* x, float* y) {
     const V mx = S::Set1(S::ReduceMax(vmax));
     V vsum = S::Zero();
     for (size_t i = 0; i < full; i += L) {
-      const V e = S::Exp(S::Sub(S::Load(xr + i), mx));
+      const V e = Exp<S>(S::Sub(S::Load(xr + i), mx));
       S::Store(yr + i, e);
       vsum = S::Add(vsum, e);
     }
     if (full < n) {
-      const V e = S::Exp(S::Sub(S::LoadMaskedOr(xr + full, tail, neg_inf), mx));
+      const V e = Exp<S>(S::Sub(S::LoadMaskedOr(xr + full, tail, neg_inf), mx));
       S::StoreMasked(yr + full, tail, e);
       vsum = S::Add(vsum, e);
     }

@@ -10,10 +10,10 @@ template <class S, Act K>
 void VActivationLoop(const ActParams& act, size_t n, const float* x, float* y) {
   constexpr size_t L = S::kLanes;
   size_t i = 0;
-  for (; i + L <= n; i += L) S::Store(y + i, S::template ActivateK<K>(S::Load(x + i), act));
+  for (; i + L <= n; i += L) S::Store(y + i, ActivateK<S, K>(S::Load(x + i), act));
   if (i < n) {
     const typename S::Mask m = S::TailMask(n - i);
-    S::StoreMasked(y + i, m, S::template ActivateK<K>(S::LoadMasked(x + i, m), act));
+    S::StoreMasked(y + i, m, ActivateK<S, K>(S::LoadMasked(x + i, m), act));
   }
 }
 
