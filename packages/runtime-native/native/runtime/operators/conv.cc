@@ -126,6 +126,25 @@ class Conv2DOp final : public Operator {
     }
   }
 
+  // Short copies with a compile-time size become a few moves instead of a libc call.
+  static void CopySmall(float* dst, const float* src, size_t n) {
+    switch (n) {
+      case 1: dst[0] = src[0]; return;
+      case 3: std::memcpy(dst, src, 3 * sizeof(float)); return;
+      case 4: std::memcpy(dst, src, 4 * sizeof(float)); return;
+      case 8: std::memcpy(dst, src, 8 * sizeof(float)); return;
+      case 9: std::memcpy(dst, src, 9 * sizeof(float)); return;
+      case 12: std::memcpy(dst, src, 12 * sizeof(float)); return;
+      case 16: std::memcpy(dst, src, 16 * sizeof(float)); return;
+      default:
+        if (n <= 32) {
+          for (size_t i = 0; i < n; i++) dst[i] = src[i];
+        } else {
+          std::memcpy(dst, src, n * sizeof(float));
+        }
+    }
+  }
+
   // Copies the k x k patches of output pixels [p0, p0 + rows) for group g into `col` (rows x K).
   // Taps of one kernel row are contiguous in NHWC when dilation_w is 1 and there is one group,
   // so an in-bounds row is a single copy; small per-tap copies use an inline loop (a libc memcpy
@@ -160,11 +179,7 @@ class Conv2DOp final : public Operator {
         const float* src_row = src_img + static_cast<size_t>(iy) * w_ * c_;
         if (row_runs && x_inside) {
           const float* src = src_row + static_cast<size_t>(ix0) * c_;
-          if (run <= 32) {
-            for (size_t i = 0; i < run; i++) dst[i] = src[i];
-          } else {
-            std::memcpy(dst, src, sizeof(float) * run);
-          }
+          CopySmall(dst, src, run);
           dst += run;
           continue;
         }
@@ -173,12 +188,7 @@ class Conv2DOp final : public Operator {
           if (ix < 0 || ix >= w_) {
             for (int c = 0; c < cg; c++) dst[c] = 0.f;
           } else {
-            const float* src = src_row + static_cast<size_t>(ix) * c_;
-            if (cg <= 16) {
-              for (int c = 0; c < cg; c++) dst[c] = src[c];
-            } else {
-              std::memcpy(dst, src, sizeof(float) * cg);
-            }
+            CopySmall(dst, src_row + static_cast<size_t>(ix) * c_, static_cast<size_t>(cg));
           }
         }
       }
