@@ -3,27 +3,21 @@
 #include <limits>
 
 #include "../kernels.h"
+#include "../scalar-window.h"
 
 namespace gc {
 
 void f32_maxpool_scalar(const WindowParams& p, const float* in, float* out, int oy_begin, int oy_end) {
   const int C = p.channels;
-  for (int oy = oy_begin; oy < oy_end; ++oy) {
-    for (int ox = 0; ox < p.out_w; ++ox) {
-      float* o = out + (static_cast<size_t>(oy) * p.out_w + ox) * C;
-      for (int c = 0; c < C; ++c) o[c] = -std::numeric_limits<float>::infinity();
-      for (int ky = 0; ky < p.kernel_h; ++ky) {
-        const int iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
-        if (iy < 0 || iy >= p.in_h) continue;
-        for (int kx = 0; kx < p.kernel_w; ++kx) {
-          const int ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
-          if (ix < 0 || ix >= p.in_w) continue;
-          const float* x = in + (static_cast<size_t>(iy) * p.in_w + ix) * C;
-          for (int c = 0; c < C; ++c) o[c] = std::max(o[c], x[c]);
-        }
-      }
-    }
-  }
+  ForEachWindow(
+      p, in, out, oy_begin, oy_end,
+      [&](float* o) {
+        for (int c = 0; c < C; ++c) o[c] = -std::numeric_limits<float>::infinity();
+      },
+      [&](float* o, const float* x, int) {
+        for (int c = 0; c < C; ++c) o[c] = std::max(o[c], x[c]);
+      },
+      [](float*) {});
 }
 
 void f32_global_avgpool_scalar(size_t pixels, size_t channels, const float* in, float* out) {
