@@ -121,28 +121,12 @@ class BinaryOp final : public Operator {
 
   // Outer indices [o0, o1), inner elements [i0, i1) of each.
   void RunOuter(const Microkernels& mk, const float* a, const float* b, float* y, size_t o0, size_t o1, size_t i0, size_t i1) const {
-    const size_t nd = dims_.size();
-    int64_t id[kMaxRank] = {0};  // no allocation on the run path
-    size_t off_a = 0, off_b = 0;
-    size_t rem = o0;
-    for (size_t k = nd; k-- > 0;) {
-      id[k] = static_cast<int64_t>(rem % static_cast<size_t>(dims_[k]));
-      rem /= static_cast<size_t>(dims_[k]);
-      off_a += static_cast<size_t>(id[k] * sa_[k]);
-      off_b += static_cast<size_t>(id[k] * sb_[k]);
-    }
+    StridedCursor<2> cur{dims_.data(), dims_.size(), {sa_.data(), sb_.data()}};
+    cur.Seek(o0);
     const size_t n = i1 - i0;
     const size_t ia = mode_ == BinMode::kSV ? 0 : i0, ib = mode_ == BinMode::kVS ? 0 : i0;
-    for (size_t o = o0; o < o1; o++) {
-      mk.vbinary(op_, mode_, n, a + off_a + ia, b + off_b + ib, y + o * inner_ + i0);
-      for (size_t k = nd; k-- > 0;) {  // advance the outer index
-        off_a += static_cast<size_t>(sa_[k]);
-        off_b += static_cast<size_t>(sb_[k]);
-        if (++id[k] < dims_[k]) break;
-        off_a -= static_cast<size_t>(sa_[k] * dims_[k]);
-        off_b -= static_cast<size_t>(sb_[k] * dims_[k]);
-        id[k] = 0;
-      }
+    for (size_t o = o0; o < o1; o++, cur.Next()) {
+      mk.vbinary(op_, mode_, n, a + cur.off[0] + ia, b + cur.off[1] + ib, y + o * inner_ + i0);
     }
   }
 

@@ -13,6 +13,34 @@ ActParams MakeAct(const BuildContext& b, int64_t kind, size_t param_index);
 // Index counters of strided loops live on the stack; ops reject plans with more merged dims.
 constexpr size_t kMaxRank = 16;
 
+// Row-major walk over `nd` outer dims that tracks the element offsets of N operands (each with
+// its own strides per dim): Seek to a flat outer index once, then Next() per step. No allocation.
+template <size_t N>
+struct StridedCursor {
+  const int64_t* dims;
+  size_t nd;
+  const int64_t* strides[N];
+  int64_t idx[kMaxRank] = {0};
+  int64_t off[N] = {0};
+
+  void Seek(size_t flat) {
+    for (size_t j = 0; j < N; j++) off[j] = 0;
+    for (size_t k = nd; k-- > 0;) {
+      idx[k] = static_cast<int64_t>(flat % static_cast<size_t>(dims[k]));
+      flat /= static_cast<size_t>(dims[k]);
+      for (size_t j = 0; j < N; j++) off[j] += idx[k] * strides[j][k];
+    }
+  }
+  void Next() {
+    for (size_t k = nd; k-- > 0;) {
+      for (size_t j = 0; j < N; j++) off[j] += strides[j][k];
+      if (++idx[k] < dims[k]) return;
+      for (size_t j = 0; j < N; j++) off[j] -= strides[j][k] * dims[k];
+      idx[k] = 0;
+    }
+  }
+};
+
 // Below this much work (MACs or element visits) an op runs on the calling thread only: a dispatch
 // to the pool costs about as much as the op itself.
 constexpr size_t kMinParallelWork = 1 << 16;

@@ -87,17 +87,10 @@ class StridedCopyOp final : public Operator {
   }
 
   void Copy(const uint8_t* x, uint8_t* y, size_t o0, size_t o1) const {
-    const size_t nd = dims_.size();
-    int64_t idx[kMaxRank] = {0};  // no allocation on the run path
-    int64_t off = base_;
-    size_t rem = o0;
-    for (size_t k = nd; k-- > 0;) {
-      idx[k] = static_cast<int64_t>(rem % static_cast<size_t>(dims_[k]));
-      rem /= static_cast<size_t>(dims_[k]);
-      off += idx[k] * strides_[k];
-    }
-    for (size_t o = o0; o < o1; o++) {
-      const uint8_t* src = x + off * static_cast<int64_t>(es_);
+    StridedCursor<1> cur{dims_.data(), dims_.size(), {strides_.data()}};
+    cur.Seek(o0);
+    for (size_t o = o0; o < o1; o++, cur.Next()) {
+      const uint8_t* src = x + (base_ + cur.off[0]) * static_cast<int64_t>(es_);
       uint8_t* dst = y + o * static_cast<size_t>(inner_) * es_;
       if (inner_stride_ == 1) {
         std::memcpy(dst, src, static_cast<size_t>(inner_) * es_);
@@ -109,12 +102,6 @@ class StridedCopyOp final : public Operator {
           default: Gather1<uint64_t>(src, inner_stride_, inner_, dst); break;
         }
       }
-      for (size_t k = nd; k-- > 0;) {
-        off += strides_[k];
-        if (++idx[k] < dims_[k]) break;
-        off -= strides_[k] * dims_[k];
-        idx[k] = 0;
-      }
     }
   }
 
@@ -122,15 +109,13 @@ class StridedCopyOp final : public Operator {
   template <class T>
   void Blocked(const uint8_t* xb, uint8_t* yb) const {
     const int64_t a_n = dims_.back(), b_n = inner_;
-    const size_t nd = dims_.size() - 1;
     const size_t outer = outer_ / static_cast<size_t>(a_n);
-    int64_t idx[kMaxRank] = {0};
-    int64_t off = base_;
     const T* x = reinterpret_cast<const T*>(xb);
     T* y = reinterpret_cast<T*>(yb);
-    for (size_t o = 0; o < outer; o++) {
+    StridedCursor<1> cur{dims_.data(), dims_.size() - 1, {strides_.data()}};
+    for (size_t o = 0; o < outer; o++, cur.Next()) {
       T* dst = y + o * static_cast<size_t>(a_n * b_n);
-      const T* src = x + off;
+      const T* src = x + base_ + cur.off[0];
       // Writes are sequential; the b_n (<= 16) source rows are read as parallel streams.
       switch (b_n) {
         case 3: Interleave<T, 3>(src, a_n, dst); break;
@@ -139,12 +124,6 @@ class StridedCopyOp final : public Operator {
           for (int64_t a = 0; a < a_n; a++) {
             for (int64_t b = 0; b < b_n; b++) dst[a * b_n + b] = src[a + b * inner_stride_];
           }
-      }
-      for (size_t k = nd; k-- > 0;) {
-        off += strides_[k];
-        if (++idx[k] < dims_[k]) break;
-        off -= strides_[k] * dims_[k];
-        idx[k] = 0;
       }
     }
   }
