@@ -31,7 +31,13 @@ inline void CpuRelax() {
 constexpr int kSpinIterations = 1000;
 }  // namespace
 
+bool& ThreadPool::InTask() {
+  static thread_local bool in_task = false;
+  return in_task;
+}
+
 void ThreadPool::Work(int tid) {
+  InTask() = true;
   for (;;) {
     const size_t i = next_.fetch_add(1, std::memory_order_relaxed);
     if (i >= n_) break;
@@ -43,6 +49,7 @@ void ThreadPool::Work(int tid) {
       next_.store(n_, std::memory_order_relaxed);  // skip the remaining tasks
     }
   }
+  InTask() = false;
 }
 
 void ThreadPool::Dispatch(size_t n, TaskFn fn, const void* ctx) {

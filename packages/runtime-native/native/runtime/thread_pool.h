@@ -31,7 +31,8 @@ class ThreadPool {
   template <class F>
   void ParallelFor(size_t n, F&& f) {
     if (n == 0) return;
-    if (n == 1 || workers_.empty()) {
+    // Nested use from inside a task runs inline (dispatching would deadlock on dispatch_mu_).
+    if (n == 1 || workers_.empty() || InTask()) {
       for (size_t i = 0; i < n; i++) f(i, 0);
       return;
     }
@@ -40,6 +41,7 @@ class ThreadPool {
   }
 
  private:
+  static bool& InTask();
   using TaskFn = void (*)(const void*, size_t, int);
   void Dispatch(size_t n, TaskFn fn, const void* ctx);
   void Work(int tid);
