@@ -151,6 +151,46 @@ describe('fetches and trainable initializers', () => {
     await s.release();
   });
 
+  it('updateInitializers re-packs conv weights in place and re-plans when a trainable value was folded', async () => {
+    // conv weights + bias trainable (packed: updated in place); fc2 reaches MatMul through a
+    // Transpose that plan-time folding computes (the plan must be rebuilt).
+    const build = (w: Tensor, b: Tensor, fc2: Tensor, fc2Trainable = true) => {
+      const g = new Graph();
+      const x = g.addInput('x', 'float32', [1, 6, 6, 4]);
+      const c = g.addNode('Conv2D', [x, g.addConstant('w', w, { trainable: true }), g.addConstant('b', b, { trainable: true })], [{ name: 'c', dtype: 'float32' }], { layout: 'NHWC', pads: [1, 1, 1, 1] }).outputs[0];
+      const p = g.addNode('GlobalAveragePool', [c], [{ name: 'p', dtype: 'float32' }], { layout: 'NHWC' }).outputs[0];
+      const f = g.addNode('Flatten', [p], [{ name: 'f', dtype: 'float32' }]).outputs[0];
+      const t = g.addNode('Transpose', [g.addConstant('fc2', fc2, { trainable: fc2Trainable })], [{ name: 't', dtype: 'float32' }], { perm: [1, 0] }).outputs[0];
+      g.outputs.push(g.addNode('MatMul', [f, t], [{ name: 'y', dtype: 'float32' }]).outputs[0], c);
+      return g;
+    };
+    const w0 = randomTensor([5, 3, 3, 4], 1), b0 = randomTensor([5], 2), f0 = randomTensor([3, 5], 3);
+    const w1 = randomTensor([5, 3, 3, 4], 11), b1 = randomTensor([5], 12), f1 = randomTensor([3, 5], 13);
+    const x = randomTensor([1, 6, 6, 4], 4);
+    const nativeOf = (s: InferenceSession) => [...(s as unknown as { plans: Map<string, { native: object }> }).plans.values()][0]?.native;
+    const check = async (s: InferenceSession, w: Tensor, b: Tensor, f: Tensor) => {
+      const out = await s.run({ x });
+      const ref = referenceRun(build(w, b, f), { x });
+      expect(relError(out.y, ref.y)).toBeLessThan(1e-5);
+      expect(relError(out.c, ref.c)).toBeLessThan(1e-5);
+    };
+    // Only the conv is trainable: updated in place, same native plan.
+    const s1 = await InferenceSession.create(build(w0, b0, f0, false), { threads: 2 });
+    await check(s1, w0, b0, f0);
+    const before = nativeOf(s1);
+    await s1.updateInitializers({ w: w1, b: b1 });
+    expect(nativeOf(s1)).toBe(before);
+    await check(s1, w1, b1, f0);
+    await s1.release();
+    // fc2 is trainable and folded through the Transpose: the plan is rebuilt.
+    const s2 = await InferenceSession.create(build(w0, b0, f0), { threads: 2 });
+    await check(s2, w0, b0, f0);
+    await s2.updateInitializers({ fc2: f1, w: w1 });
+    expect(nativeOf(s2)).toBeUndefined();
+    await check(s2, w1, b0, f1);
+    await s2.release();
+  });
+
   it('a Graph passed to create is copied: editing it afterwards does not change the session', async () => {
     const g = smallNet('N');
     const s = await InferenceSession.create(g, { threads: 1 });

@@ -8,6 +8,7 @@ import { GoldcrestError, type ErrorCode } from '@goldcrest/core-ir';
 export interface NativeSession {
   run(feeds: ArrayBufferView[]): Promise<ArrayBuffer[]>;
   release(): void;
+  updateConstant(tensor: number, data: ArrayBufferView): void;
   readonly isa: string | undefined;
   readonly threads: number | undefined;
   readonly arenaBytes: number | undefined;

@@ -14,13 +14,26 @@ import { dtypeCode } from './dtypes.js';
 import { ALIAS_OPS, KERNELS } from './kernels.generated.js';
 import { planArena, type StorageLifetime } from './memory.js';
 
-/** One tensor of the plan: a constant (`data`) or a view of arena storage at `offset`. */
-export interface PlanTensor { dtype: number; dims: number[]; offset?: number; data?: ArrayBufferView }
+/**
+ * One tensor of the plan: a constant (`data`; `updatable` when it holds a trainable initializer
+ * that may be replaced between runs) or a view of arena storage at `offset`.
+ */
+export interface PlanTensor { dtype: number; dims: number[]; offset?: number; data?: ArrayBufferView; updatable?: boolean }
 export interface PlanNode { kernel: number; name: string; op: string; inputs: number[]; outputs: number[]; ints: number[]; floats: number[] }
 /** What crosses to C++ (see README "Plan format"). */
 export interface NativePlan { tensors: PlanTensor[]; nodes: PlanNode[]; inputs: number[]; outputs: number[]; arenaBytes: number }
 export interface PlanIO { name: string; dtype: DType; dims: number[] }
-export interface ExecutionPlan { native: NativePlan; inputs: PlanIO[]; outputs: PlanIO[] }
+export interface ExecutionPlan {
+  native: NativePlan;
+  inputs: PlanIO[];
+  outputs: PlanIO[];
+  /** Trainable initializer name -> the plan tensors holding its value (for in-place updates). */
+  trainable: Record<string, number[]>;
+  /** A trainable initializer fed a value folded at plan time: updates need a new plan. */
+  trainableFolded: boolean;
+}
+
+type Internal = PlanTensor & { storage?: number; source?: string };
 
 const KERNEL_BY_KEY = new Map(KERNELS.map((k) => [`${k.op}:${k.dtype}`, k]));
 const ALIASES = new Set(ALIAS_OPS);
@@ -105,15 +118,19 @@ export function lowerGraph(graph: Graph, inputDims: Record<string, readonly numb
   });
   for (const o of g.outputs) lastUse.set(o, Infinity);
 
-  const tensors: (PlanTensor & { storage?: number })[] = [];
+  const tensors: Internal[] = [];
   const storages: Storage[] = [];
   const tensorOf = new Map<Value, number>();
-  const addTensor = (t: PlanTensor & { storage?: number }) => tensors.push(t) - 1;
+  const addTensor = (t: Internal) => tensors.push(t) - 1;
   const newStorage = (bytes: number, first: number, last: number, isGraphInput = false) =>
     storages.push({ bytes, first, last, isGraphInput }) - 1;
 
   const constTensor = (v: Value, t: Tensor) => {
-    const id = addTensor({ dtype: dtypeCode(t.type, `constant '${v.name}'`), dims: [...t.dims], data: bytesOf(t) });
+    const trainable = v.trainable && v.data !== undefined;
+    const id = addTensor({
+      dtype: dtypeCode(t.type, `constant '${v.name}'`), dims: [...t.dims], data: bytesOf(t),
+      ...(trainable ? { updatable: true, source: v.name } : {}),
+    });
     tensorOf.set(v, id);
     return id;
   };
@@ -141,7 +158,7 @@ export function lowerGraph(graph: Graph, inputDims: Record<string, readonly numb
       const dims = staticDims(out, what);
       const t = tensors[src];
       if (t.data) {
-        tensorOf.set(out, addTensor({ dtype: t.dtype, dims, data: t.data }));
+        tensorOf.set(out, addTensor({ ...t, dims }));
       } else {
         const st = storages[t.storage!];
         st.last = Math.max(st.last, lastUse.get(out) ?? idx);
@@ -191,8 +208,14 @@ export function lowerGraph(graph: Graph, inputDims: Record<string, readonly numb
   });
 
   const { offsets, total } = planArena(storages);
-  const planTensors: PlanTensor[] = tensors.map(({ storage, ...t }) => (storage === undefined ? t : { ...t, offset: offsets[storage] }));
+  const trainable: Record<string, number[]> = {};
+  tensors.forEach((t, i) => {
+    if (t.source !== undefined) (trainable[t.source] ??= []).push(i);
+  });
+  const planTensors: PlanTensor[] = tensors.map(({ storage, source: _, ...t }) => (storage === undefined ? t : { ...t, offset: offsets[storage] }));
   return {
+    trainable,
+    trainableFolded: foldsTrainable(g, known),
     native: { tensors: planTensors, nodes: planNodes, inputs: g.inputs.map((v) => tensorOf.get(v)!), outputs: outputIds, arenaBytes: total },
     inputs: g.inputs.map((v) => ({ name: v.name, dtype: v.dtype, dims: [...(v.shape as number[])] })),
     outputs: g.outputs.map((v, i) => ({ name: v.name, dtype: constOf(v)?.type ?? v.dtype, dims: planTensors[outputIds[i]].dims })),
@@ -237,10 +260,21 @@ function fuseResidualAdds(g: Graph, nodes: Node[], constOf: (v: Value) => Tensor
   return nodes.filter((n) => !fused.has(n));
 }
 
+/** Did plan-time folding compute any value from a trainable initializer? */
+function foldsTrainable(g: Graph, known: Map<Value, Tensor>): boolean {
+  const derived = new Set<Value>();
+  for (const n of g.nodes) {
+    if (n.inputs.some((v) => v && ((v.trainable && v.data) || derived.has(v)))) {
+      for (const o of n.outputs) if (known.has(o)) derived.add(o);
+    }
+  }
+  return derived.size > 0;
+}
+
 /** numpy matmul on rank-1 operands: A [K] -> [1, K], B [K] -> [K, 1]; the output gets the matching view. */
 function matmulViews(
   n: Node, ins: number[], outs: number[],
-  tensors: (PlanTensor & { storage?: number })[], addTensor: (t: PlanTensor & { storage?: number }) => number,
+  tensors: Internal[], addTensor: (t: Internal) => number,
 ): [number[], number[]] {
   const a = tensors[ins[0]];
   const b = tensors[ins[1]];

@@ -90,7 +90,7 @@ export class InferenceSession {
     if (graph.inputs.every((v) => v.shape!.every((d) => typeof d === 'number'))) {
       session.compile(Object.fromEntries(graph.inputs.map((v) => [v.name, v.shape as number[]])));
       // Every valid feed has these dims, so no other plan will be needed: free the weights, unless
-      // trainable initializers may be updated (updateInitializers re-plans).
+      // trainable initializers may be updated (a plan that folded one is rebuilt from the graph).
       if (!graph.initializers.some((v) => v.trainable)) session.graph = undefined;
     }
     return session;
@@ -122,8 +122,9 @@ export class InferenceSession {
 
   /**
    * Replaces the values of trainable initializers (same dtype and dims), e.g. after a training
-   * step. Queued behind in-flight runs; the next run uses the new values. Plans are rebuilt (and
-   * weights re-packed) lazily on the next run of each input shape.
+   * step. Queued behind in-flight runs; the next run uses the new values. The native copies are
+   * updated in place and only the operators reading them re-pack (a plan whose shape folding used
+   * a trainable value is rebuilt on its next run instead).
    */
   updateInitializers(values: Record<string, Tensor>): Promise<void> {
     return this.enqueue(async () => {
@@ -141,9 +142,18 @@ export class InferenceSession {
       });
       for (const [v, t] of updates) v.data = t;
       if (updates.length === 0) return;
-      for (const c of this.plans.values()) c.native.release();
-      this.plans.clear();
-      this.lastRun = undefined;
+      for (const [key, c] of [...this.plans]) {
+        if (c.plan.trainableFolded) {
+          // A folded value depends on the old weights: plan this shape again on its next run.
+          c.native.release();
+          this.plans.delete(key);
+          if (this.lastRun === c) this.lastRun = undefined;
+          continue;
+        }
+        for (const [v, t] of updates) {
+          for (const id of c.plan.trainable[v.name] ?? []) callNative(() => c.native.updateConstant(id, t.data as ArrayBufferView));
+        }
+      }
     });
   }
 

@@ -50,6 +50,7 @@ Plan ParsePlan(const Napi::Object& js) {
       Napi::TypedArray ta = data.As<Napi::TypedArray>();
       if (ta.ByteLength() != d.bytes) throw Error(Status::kInternal, "constant tensor " + std::to_string(i) + " has " + std::to_string(ta.ByteLength()) + " bytes, dims need " + std::to_string(d.bytes));
       d.is_const = true;
+      d.updatable = t.Get("updatable").ToBoolean().Value();
       d.data.Resize(std::max<size_t>(d.bytes, 1));
       const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
       if (d.bytes) std::memcpy(d.data.data(), src, d.bytes);
@@ -146,6 +147,7 @@ void SessionWrap::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = DefineClass(env, "Session", {
       InstanceMethod<&SessionWrap::Run>("run"),
       InstanceMethod<&SessionWrap::Release>("release"),
+      InstanceMethod<&SessionWrap::UpdateConstant>("updateConstant"),
       InstanceAccessor<&SessionWrap::GetIsa>("isa"),
       InstanceAccessor<&SessionWrap::GetThreads>("threads"),
       InstanceAccessor<&SessionWrap::GetArenaBytes>("arenaBytes"),
@@ -208,6 +210,27 @@ Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
     busy_ = true;
     worker->Queue();
     return promise;
+  } catch (const Error& e) {
+    throw MakeError(env, e.status(), e.what());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw MakeError(env, Status::kInternal, e.what());
+  }
+}
+
+// updateConstant(tensorIndex, typedArray): replaces an updatable constant (same byte size) and
+// re-packs the operators reading it. Main thread only, never during a run.
+Napi::Value SessionWrap::UpdateConstant(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (!session_) throw Error(Status::kArgument, "the session was released");
+    if (busy_) throw Error(Status::kRuntime, "cannot update constants while a run is in flight");
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsTypedArray()) throw Error(Status::kArgument, "updateConstant(tensorIndex, typedArray)");
+    Napi::TypedArray ta = info[1].As<Napi::TypedArray>();
+    const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    session_->UpdateConstant(info[0].As<Napi::Number>().Int32Value(), src, ta.ByteLength());
+    return env.Undefined();
   } catch (const Error& e) {
     throw MakeError(env, e.status(), e.what());
   } catch (const Napi::Error&) {

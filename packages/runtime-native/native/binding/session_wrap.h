@@ -18,6 +18,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
  private:
   Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value Release(const Napi::CallbackInfo& info);
+  Napi::Value UpdateConstant(const Napi::CallbackInfo& info);
   Napi::Value GetIsa(const Napi::CallbackInfo& info);
   Napi::Value GetThreads(const Napi::CallbackInfo& info);
   Napi::Value GetArenaBytes(const Napi::CallbackInfo& info);

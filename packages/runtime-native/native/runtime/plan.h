@@ -49,6 +49,8 @@ struct TensorDesc {
   size_t bytes = 0;
   // Constant tensors own their data; the others live in the session arena at `offset`.
   bool is_const = false;
+  // A constant that may be replaced between runs (a trainable initializer): kept, never freed.
+  bool updatable = false;
   size_t offset = 0;
   AlignedBuffer data;
 };

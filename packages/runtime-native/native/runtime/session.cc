@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 namespace gc {
@@ -20,19 +21,43 @@ Session::Session(Plan plan, const std::string& isa, int threads, bool profile) :
   }
   ops_.reserve(plan_.nodes.size());
   for (const NodeDesc& node : plan_.nodes) {
-    const char* name = nullptr;
-    OperatorFactory factory = FindKernel(node.kernel, &name);
-    if (factory == nullptr) {
-      throw Error(Status::kUnsupportedOp, "node '" + node.name + "': kernel id " + std::to_string(node.kernel) + " is not in this build");
-    }
-    BuildContext b{plan_, node, *mk_, pool_->size()};
-    ops_.push_back(factory(b));
+    ops_.push_back(BuildOperator(node));
     shared_scratch_ = std::max(shared_scratch_, RoundScratch(ops_.back()->shared_scratch_bytes));
     thread_scratch_ = std::max(thread_scratch_, RoundScratch(ops_.back()->thread_scratch_bytes));
   }
   scratch_.Resize(shared_scratch_ + thread_scratch_ * static_cast<size_t>(pool_->size()));
   FreeBuildOnlyConstants();
   if (profile_) node_ms_.assign(ops_.size(), 0.0);
+}
+
+std::unique_ptr<Operator> Session::BuildOperator(const NodeDesc& node) {
+  OperatorFactory factory = FindKernel(node.kernel);
+  if (factory == nullptr) {
+    throw Error(Status::kUnsupportedOp, "node '" + node.name + "': kernel id " + std::to_string(node.kernel) + " is not in this build");
+  }
+  BuildContext b{plan_, node, *mk_, pool_->size()};
+  return factory(b);
+}
+
+bool Session::ReadsUpdatable(const NodeDesc& node) const {
+  for (int id : node.inputs) {
+    if (id >= 0 && plan_.tensors[id].updatable) return true;
+  }
+  return false;
+}
+
+void Session::UpdateConstant(int tensor, const uint8_t* data, size_t bytes) {
+  if (tensor < 0 || tensor >= static_cast<int>(plan_.tensors.size()) || !plan_.tensors[tensor].updatable) {
+    throw Error(Status::kArgument, "plan tensor " + std::to_string(tensor) + " is not an updatable constant");
+  }
+  TensorDesc& t = plan_.tensors[tensor];
+  if (bytes != t.bytes) throw Error(Status::kArgument, "new value has " + std::to_string(bytes) + " bytes, expected " + std::to_string(t.bytes));
+  if (bytes) std::memcpy(t.data.data(), data, bytes);
+  // Operators that packed the old value are rebuilt; their scratch needs cannot grow (same dims).
+  for (size_t i = 0; i < plan_.nodes.size(); i++) {
+    const NodeDesc& node = plan_.nodes[i];
+    if (std::find(node.inputs.begin(), node.inputs.end(), tensor) != node.inputs.end()) ops_[i] = BuildOperator(node);
+  }
 }
 
 // Weights live on as packed copies inside the operators; the plan's copies of constants that no
@@ -42,9 +67,11 @@ void Session::FreeBuildOnlyConstants() {
   for (int id : plan_.outputs) read[id] = true;
   for (size_t i = 0; i < ops_.size(); i++) {
     const NodeDesc& node = plan_.nodes[i];
+    // Nodes reading an updatable constant are rebuilt on update, so all their constants stay.
+    const bool keep_all = ReadsUpdatable(node);
     const std::vector<size_t>& skip = ops_[i]->build_only_inputs;
     for (size_t k = 0; k < node.inputs.size(); k++) {
-      if (node.inputs[k] >= 0 && std::find(skip.begin(), skip.end(), k) == skip.end()) read[node.inputs[k]] = true;
+      if (node.inputs[k] >= 0 && (keep_all || std::find(skip.begin(), skip.end(), k) == skip.end())) read[node.inputs[k]] = true;
     }
   }
   for (size_t t = 0; t < plan_.tensors.size(); t++) {

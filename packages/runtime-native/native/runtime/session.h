@@ -17,6 +17,8 @@ class Session {
   Session(Plan plan, const std::string& isa, int threads, bool profile = false);
 
   void Execute();
+  // Replaces the bytes of an updatable constant and rebuilds (re-packs) the operators reading it.
+  void UpdateConstant(int tensor, const uint8_t* data, size_t bytes);
   void* TensorData(int tensor) const { return ptrs_[tensor]; }
   const Plan& plan() const { return plan_; }
   Isa isa() const { return isa_; }
@@ -28,6 +30,8 @@ class Session {
  private:
   void Validate() const;
   void FreeBuildOnlyConstants();
+  std::unique_ptr<Operator> BuildOperator(const NodeDesc& node);
+  bool ReadsUpdatable(const NodeDesc& node) const;
 
   Plan plan_;
   Isa isa_;
