@@ -246,13 +246,13 @@ export class InferenceSession {
       if (t.type !== meta.type) throw new GoldcrestError('E_FEED', `input '${meta.name}': expected dtype ${meta.type}, got ${t.type}`);
       const got = t.dims;
       const want = meta.shape;
-      const wantStr = JSON.stringify(want);
+      const wantStr = () => JSON.stringify(want);  // only built for error messages
       if (got.length !== want.length) {
-        throw new GoldcrestError('E_FEED', `input '${meta.name}': expected rank ${want.length} ${wantStr}, got dims [${got.join(',')}]`);
+        throw new GoldcrestError('E_FEED', `input '${meta.name}': expected rank ${want.length} ${wantStr()}, got dims [${got.join(',')}]`);
       }
       want.forEach((d, i) => {
         if (typeof d === 'number') {
-          if (got[i] !== d) throw new GoldcrestError('E_FEED', `input '${meta.name}': dim ${i} must be ${d} (expected ${wantStr}), got dims [${got.join(',')}]`);
+          if (got[i] !== d) throw new GoldcrestError('E_FEED', `input '${meta.name}': dim ${i} must be ${d} (expected ${wantStr()}), got dims [${got.join(',')}]`);
           return;
         }
         const bound = symbols.get(d);
