@@ -26,6 +26,9 @@ Session::Session(Plan plan, const std::string& isa, int threads, bool profile) :
     thread_scratch_ = std::max(thread_scratch_, RoundScratch(ops_.back()->thread_scratch_bytes));
   }
   scratch_.Resize(shared_scratch_ + thread_scratch_ * static_cast<size_t>(pool_->size()));
+  // Touch the arena and scratch now so the first run does not pay their page faults.
+  if (arena_.bytes()) std::memset(arena_.data(), 0, arena_.bytes());
+  if (scratch_.bytes()) std::memset(scratch_.data(), 0, scratch_.bytes());
   FreeBuildOnlyConstants();
   if (profile_) node_ms_.assign(ops_.size(), 0.0);
 }
