@@ -97,8 +97,8 @@ describe.each(ISAS)('microkernels on %s', (isa) => {
   it('gemm: tile edges in M, N, K (incl. K blocking), bias, residual (also aliasing C), every activation, B transposed or not', () => {
     const { mr, nr, kc } = mk.gemmTile(isa);
     const Ms = [...Array.from({ length: mr + 1 }, (_, i) => i + 1), 2 * mr + 3];
-    // 8 * nr + 5: each of the two calls covers >= 4 panels, so A strips take the packed path.
-    const Ns = [...new Set([1, Math.max(1, nr - 1), nr, nr + 1, 2 * nr + 5, 8 * nr + 5])];
+    // nr + nr/2 + 1: a tail panel between one and all of its vectors; 8 * nr + 5: chunks of panels.
+    const Ns = [...new Set([1, Math.max(1, nr - 1), nr, nr + 1, nr + (nr >> 1) + 1, 2 * nr + 5, 8 * nr + 5])];
     const Ks = [1, 3, 17, 64, ...(kc > 0 ? [kc, kc + 44] : [300])];
     let c = 0;
     for (const M of Ms) for (const N of Ns) for (const K of Ks) {

@@ -1,10 +1,10 @@
-// f32 GEMM, avx2: the generic tile in simd-impl.h at MR x NR = 6 x 16 (2 ymm).
+// f32 GEMM, avx2: the generic tile in simd-impl.h at MR x NR = 6 x 16 (2 ymm per row).
 #include "../avx2-common.h"
 #include "simd-impl.h"
 
 namespace gc {
 
-static_assert(kAvx2GemmNr == 2 * V256::kLanes, "the tile holds two vectors per row");
+static_assert(kAvx2GemmNr % V256::kLanes == 0, "the tile holds whole vectors per row");
 
 size_t f32_gemm_packed_b_floats_avx2(int K, int N) { return f32_gemm_packed_b_floats(kAvx2GemmNr, K, N); }
 
@@ -15,7 +15,7 @@ void f32_gemm_pack_b_avx2(int K, int N, const float* B, int ldb, bool b_transpos
 void f32_gemm_avx2(int M, int K, int N, int panel_begin, int panel_end, const float* A, int lda,
                    const float* packed_b, const float* bias, const float* residual, int ldr, float* C,
                    int ldc, const ActParams& act) {
-  GemmDriver<V256, kAvx2GemmMr>(M, K, N, panel_begin, panel_end, A, lda, packed_b, bias, residual, ldr, C, ldc, act);
+  GemmDriver<V256, kAvx2GemmMr, kAvx2GemmNr / V256::kLanes>(M, K, N, panel_begin, panel_end, A, lda, packed_b, bias, residual, ldr, C, ldc, act);
 }
 
 }  // namespace gc

@@ -1,14 +1,14 @@
 // ISA-generic body of the f32 GEMM, instantiated by avx2.cc (V256, 6 x 16) and avx512.cc
-// (V512, 12 x 32). Include after the ISA's *-common.h; everything stays in the anonymous namespace.
+// (V512, 8 x 48). Include after the ISA's *-common.h; everything stays in the anonymous namespace.
 //
-// Register tile: MR rows x NR = 2 vectors, 2*MR accumulators, A broadcast straight from its rows
+// Register tile: MR rows x NR = NV vectors, MR*NV accumulators, A broadcast straight from its rows
 // (a strip's kc x MR floats stay in L1), B from packed panels. Loops: K blocks of kGemmKc ->
 // chunks of panels whose kc-row B slice fits in half of L2 -> MR-row strips -> panels, with B
 // prefetched a few rows ahead as it streams from L2. (Measured on SPR: packing A strips cost more
 // than it saved; reading B from L1 and A from L2 was slower than this order.) Non-final K blocks
-// keep partial sums in C; the residual is loaded by the first one, so it may alias C. N tails use masked loads/stores
-// (panels are zero-padded, so the FMAs need no mask; a panel with <= one vector of valid columns
-// runs a one-vector tile); M tails instantiate smaller tiles.
+// keep partial sums in C; the residual is loaded by the first one, so it may alias C. N tails:
+// masked loads/stores, and only the vectors holding valid columns are computed (panels are
+// zero-padded, so the FMAs need no mask). M tails instantiate smaller tiles.
 #pragma once
 #include "../kernels.h"
 
@@ -17,6 +17,7 @@ namespace {
 
 // B rows fetched ahead of use (the panel slice streams from L2).
 constexpr int kGemmPrefetchK = 8;
+constexpr int kGemmMaxVectors = 3;
 
 template <class S>
 struct GemmTileArgs {
@@ -24,9 +25,10 @@ struct GemmTileArgs {
   const float* a;  // A[m0, k0]: first row of the strip
   int lda;
   const float* b;  // panel slice at row k0: NR floats per k
+  int nr;
   float* c;
   int ldc;
-  typename S::Mask m0, m1;  // valid columns of each vector
+  typename S::Mask mask[kGemmMaxVectors];  // valid columns of each vector
   const float* bias;        // at column n0, or null
   const float* res;         // at (row, n0), or null
   int ldr;
@@ -34,13 +36,13 @@ struct GemmTileArgs {
   bool first, last;  // first K block starts from the residual (or 0); last adds bias and activates
 };
 
-// R rows x NV vectors of columns. NV = 1 serves panels with at most one vector of valid columns
-// (narrow N such as 8/16/24-channel convs), skipping the zero-padded half of the panel.
+// R rows x NV vectors of columns (NV below the panel's width serves narrow N tails, e.g. 16- or
+// 24-channel convs, skipping the zero-padded vectors).
 template <class S, int R, int NV>
 void GemmTile(const GemmTileArgs<S>& t) {
   using V = typename S::V;
   constexpr int L = S::kLanes;
-  const typename S::Mask mask[2] = {t.m0, t.m1};
+  const typename S::Mask* mask = t.mask;
   V acc[R][NV];
   const float* ap[R];
 #pragma GCC unroll 16
@@ -54,11 +56,11 @@ void GemmTile(const GemmTileArgs<S>& t) {
     }
   }
   const float* b = t.b;
-  for (int k = 0; k < t.kc; ++k, b += 2 * L) {
+  for (int k = 0; k < t.kc; ++k, b += t.nr) {
     V bv[NV];
 #pragma GCC unroll 2
     for (int j = 0; j < NV; ++j) {
-      _mm_prefetch(reinterpret_cast<const char*>(b + kGemmPrefetchK * 2 * L + j * L), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(b + kGemmPrefetchK * t.nr + j * L), _MM_HINT_T0);
       bv[j] = S::Load(b + j * L);
     }
 #pragma GCC unroll 16
@@ -95,25 +97,27 @@ void GemmTileRows(int rows, const GemmTileArgs<S>& t) {
   }
 }
 
-template <class S, int MR>
+// Only the vectors holding valid columns are computed (panels are zero-padded past N).
+template <class S, int MR, int NV>
 void GemmTileAny(int rows, int cols, const GemmTileArgs<S>& t) {
-  if (cols > S::kLanes) {
-    GemmTileRows<S, MR, 2>(rows, t);
-  } else {
-    GemmTileRows<S, MR, 1>(rows, t);
+  if constexpr (NV > 1) {
+    if (cols <= (NV - 1) * S::kLanes) return GemmTileAny<S, MR, NV - 1>(rows, cols, t);
   }
+  GemmTileRows<S, MR, NV>(rows, t);
 }
 
-template <class S, int MR>
+template <class S, int MR, int NV>
 void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float* A, int lda,
                 const float* packed_b, const float* bias, const float* residual, int ldr, float* C, int ldc,
                 const ActParams& act) {
   constexpr int L = S::kLanes;
-  constexpr int NR = 2 * L;
+  constexpr int NR = NV * L;
+  static_assert(NV <= kGemmMaxVectors, "GemmTileArgs holds kGemmMaxVectors masks");
   for (int k0 = 0;; k0 += kGemmKc) {
     const int kc = K - k0 < kGemmKc ? K - k0 : kGemmKc;
     GemmTileArgs<S> t;
     t.kc = kc;
+    t.nr = NR;
     t.lda = lda;
     t.ldc = ldc;
     t.ldr = ldr;
@@ -130,13 +134,12 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
         for (int p = pc; p < pc_end; ++p) {
           const int n0 = p * NR;
           const int cols = N - n0 < NR ? N - n0 : NR;
-          t.m0 = S::TailMask(static_cast<size_t>(cols));
-          t.m1 = S::TailMask(cols > L ? static_cast<size_t>(cols - L) : 0);
+          for (int j = 0; j < NV; ++j) t.mask[j] = S::TailMask(cols > j * L ? static_cast<size_t>(cols - j * L) : 0);
           t.b = packed_b + static_cast<size_t>(p) * K * NR + static_cast<size_t>(k0) * NR;
           t.bias = bias ? bias + n0 : nullptr;
           t.c = C + static_cast<size_t>(m0) * ldc + n0;
           t.res = residual ? residual + static_cast<size_t>(m0) * ldr + n0 : nullptr;
-          GemmTileAny<S, MR>(rows, cols, t);
+          GemmTileAny<S, MR, NV>(rows, cols, t);
         }
       }
     }
