@@ -67,6 +67,12 @@ describe('InferenceSession.create', () => {
     const xi = g.addInput('x', 'float32', [1, 3, 8, 8]);
     g.outputs.push(g.addNode('Conv2D', [xi, g.addConstant('w', randomTensor([4, 3, 3, 3], 1))], [{ name: 'y', dtype: 'float32' }], { layout: 'NCHW' }).outputs[0]);
     await expectCode(InferenceSession.create(g), 'E_UNSUPPORTED_OP', /layout NHWC/);
+    // Conv weights computed at run time cannot be pre-packed: a typed error from the native side.
+    const h = new Graph();
+    const hx = h.addInput('x', 'float32', [1, 4, 4, 2]);
+    const hw = h.addInput('w', 'float32', [3, 1, 1, 2]);
+    h.outputs.push(h.addNode('Conv2D', [hx, hw], [{ name: 'y', dtype: 'float32' }], { layout: 'NHWC' }).outputs[0]);
+    await expectCode(InferenceSession.create(h), 'E_UNSUPPORTED_OP', /node 'Conv2D_0'.*must be a constant/);
   });
 
   it('rejects bad options', async () => {
