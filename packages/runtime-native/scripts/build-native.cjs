@@ -27,7 +27,19 @@ if (!process.env.GC_NATIVE_BUILD_LOCKED && spawnSync('flock', ['--version'], { s
   process.exit(r.status ?? 1);
 }
 
-const gyp = require.resolve('node-gyp/bin/node-gyp.js');
+// node-gyp: our devDependency in the workspace; for an installed package (no devDependencies)
+// the one npm/pnpm bundle and announce in npm_config_node_gyp.
+function findNodeGyp() {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    const bundled = process.env.npm_config_node_gyp;
+    if (bundled && fs.existsSync(bundled)) return bundled;
+    console.error('build-native: node-gyp not found (install devDependencies, or run under npm/pnpm which bundle it)');
+    process.exit(1);
+  }
+}
+const gyp = findNodeGyp();
 const common = [];
 if (!process.env.npm_config_nodedir) {
   const guess = path.resolve(path.dirname(process.execPath), '..');
