@@ -133,6 +133,12 @@ const CASES: Record<string, () => Case> = {
     g.outputs.push(y, r);
     return { graph: g, feeds: { x: rt([2, 3, 4], 34) } };
   },
+  'transpose int64 [1, 3, 70] -> [1, 70, 3] (blocked, 8-byte elements)': () => {
+    const g = new Graph();
+    const x = g.addInput('x', 'int64', [1, 3, 70]);
+    g.outputs.push(g.addNode('Transpose', [x], [{ name: 'y', dtype: 'int64' }], { perm: [0, 2, 1] }).outputs[0]);
+    return { graph: g, feeds: { x: new Tensor('int64', BigInt64Array.from({ length: 210 }, (_, i) => BigInt(i * 7 - 500)), [1, 3, 70]) } };
+  },
   'cast float32 -> int32': () => {
     const g = new Graph();
     const x = g.addInput('x', 'float32', [3, 4]);
