@@ -33,7 +33,7 @@ constexpr int kScalarGemmNr = 8, kScalarGemmMr = 4;
 constexpr int kAvx2GemmNr = 16, kAvx2GemmMr = 6;
 constexpr int kAvx512GemmNr = 48, kAvx512GemmMr = 8;
 // K block: an MR x kc strip of A stays in L1 while the kc-row slices of B panels stream from L2.
-constexpr int kGemmKc = 256;
+constexpr int kGemmKc = 512;
 // B slice (floats) streamed from L2 per A strip: kc x (panels of a chunk) stays within ~512 KB.
 constexpr int kGemmBSliceFloats = 128 * 1024;
 
