@@ -48,7 +48,10 @@ void ParallelGemm(const RunContext& ctx, int M, int K, int N, const float* A, in
   }
   // Row tiles of up to 64 rows keep an A tile in L1/L2; when rows alone cannot feed every thread
   // (small M, e.g. the classifier head), split the column panels too.
-  const int tm = std::min(M, std::max(8, std::min(64, (M + 2 * threads - 1) / (2 * threads))));
+  // Tiles are whole multiples of the microkernel's register rows, so no tile but the last runs a partial one.
+  const int mr = std::max(1, mk.gemm_mr);
+  const int tm_raw = std::max(8, std::min(64, (M + 2 * threads - 1) / (2 * threads)));
+  const int tm = std::min(M, (tm_raw + mr - 1) / mr * mr);
   const int mt = (M + tm - 1) / tm;
   const int want = 4 * threads;
   const int nt = std::min(panels, std::max(1, (want + mt - 1) / mt));
