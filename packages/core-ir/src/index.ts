@@ -7,3 +7,4 @@ export * from './ops/index.js';
 export { inferNode, inferShapes, tryEvaluate, validateGraph, type InferOptions } from './infer.js';
 export { encodeNpy, decodeNpy } from './npy.js';
 export * from './io.js';
+export { runReference, rng, randomTensor, randomFeeds, maxRelDiff } from './reference-run.js';

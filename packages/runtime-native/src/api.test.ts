@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Graph, GoldcrestError, Tensor, saveGcm, serializeGraph } from '@goldcrest/core-ir';
+import { Graph, GoldcrestError, Tensor, maxRelDiff as relError, runReference as referenceRun, saveGcm, serializeGraph } from '@goldcrest/core-ir';
 import { InferenceSession } from './session.js';
 import { supportedIsas } from './native.js';
-import { randomTensor, referenceRun, relError } from './test-utils.js';
+import { randomTensor } from './test-utils.js';
 
 /** conv 3x3 -> relu -> global avg pool -> matmul -> softmax, input x [N, 8, 8, 3] with symbolic N optional. */
 function smallNet(batch: number | string = 1): Graph {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { nativeAddon } from './native.js';
+import { rng } from '@goldcrest/core-ir';
 
 type Act = 'none' | 'relu' | 'relu6' | 'clip' | 'hardswish' | 'hardsigmoid' | 'sigmoid';
 interface Window {
@@ -30,17 +31,6 @@ const ACTS: [Act, number, number][] = [
   ['none', 0, 0], ['relu', 0, 0], ['relu6', 0, 6], ['clip', -0.4, 0.7], ['hardswish', 0, 0], ['hardsigmoid', 0.2, 0.5], ['sigmoid', 0, 0],
 ];
 
-// mulberry32: small seeded PRNG so failures reproduce.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(12345);
 function randomArray(n: number, scale = 1): Float32Array {
   const a = new Float32Array(n);

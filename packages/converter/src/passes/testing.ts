@@ -1,89 +1,11 @@
 /**
- * A small reference interpreter over core-ir graphs: runs every node through its schema's scalar
- * `evaluate`. Slow, but independent of the native runtime, so pass tests can compare a graph
- * before and after a pass (and the frontend can check imports) on random inputs.
+ * Test helpers for passes and frontends. The reference interpreter, PRNG and error measure live in
+ * core-ir (shared with the runtime's tests) and are re-exported here for the converter's tests.
  */
-import { type Graph, GoldcrestError, Tensor, type Value, getSchema, isStatic, resolveAttrs, shapeRange } from '@goldcrest/core-ir';
+import type { Graph } from '@goldcrest/core-ir';
 
-/** Runs `graph` on `feeds` (by input name); returns every graph output by name. */
-export function runReference(graph: Graph, feeds: Record<string, Tensor>): Record<string, Tensor> {
-  const env = new Map<Value, Tensor>();
-  for (const v of graph.inputs) {
-    const t = feeds[v.name];
-    if (!t) throw new GoldcrestError('E_FEED', `runReference: no feed for graph input '${v.name}'`);
-    env.set(v, t);
-  }
-  const get = (v: Value): Tensor => {
-    const t = v.data ?? env.get(v);
-    if (!t) throw new GoldcrestError('E_GRAPH', `runReference: value '${v.name}' is read before it is computed`);
-    return t;
-  };
-  for (const node of graph.nodes) {
-    const ins = node.inputs.map((v) => (v ? get(v) : undefined));
-    const attrs = resolveAttrs(node);
-    let outs: Tensor[];
-    if (node.op === 'Shape') {
-      const [b, e] = shapeRange(ins[0]!.dims.length, attrs.start as number, attrs.end as number);
-      outs = [new Tensor('int64', ins[0]!.dims.slice(b, e).map((d) => BigInt(d)), [Math.max(0, e - b)])];
-    } else {
-      const s = getSchema(node.op);
-      if (!s.evaluate) throw new GoldcrestError('E_UNSUPPORTED_OP', `runReference: op ${node.op} (node '${node.name}') has no reference evaluate`);
-      outs = s.evaluate(ins, attrs);
-    }
-    node.outputs.forEach((o, i) => env.set(o, outs[i]));
-  }
-  return Object.fromEntries(graph.outputs.map((o) => [o.name, get(o)]));
-}
+export { maxRelDiff, randomFeeds, randomTensor, rng, runReference } from '@goldcrest/core-ir';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A float32 tensor with elements uniform in [lo, hi). */
-export function randomTensor(dims: number[], rand: () => number, lo = -1, hi = 1): Tensor {
-  const n = dims.reduce((a, b) => a * b, 1);
-  const d = new Float32Array(n);
-  for (let i = 0; i < n; i++) d[i] = lo + (hi - lo) * rand();
-  return new Tensor('float32', d, dims);
-}
-
-/** Random float32 feeds for every graph input (their shapes must be static). */
-export function randomFeeds(graph: Graph, seed = 1): Record<string, Tensor> {
-  const rand = rng(seed);
-  const feeds: Record<string, Tensor> = {};
-  for (const v of graph.inputs) {
-    if (!v.shape || !isStatic(v.shape)) throw new GoldcrestError('E_SHAPE', `randomFeeds: input '${v.name}' has no static shape`);
-    feeds[v.name] = randomTensor(v.shape, rand);
-  }
-  return feeds;
-}
-
-/**
- * max |a - b| / max(|b|), the error measure the acceptance tests use. Identical elements (equal
- * infinities included) count as no error; a NaN on one side only is an infinite error.
- */
-export function maxRelDiff(a: Tensor, b: Tensor): number {
-  if (a.dims.join() !== b.dims.join()) return Infinity;
-  const x = a.toNumbers();
-  const y = b.toNumbers();
-  let diff = 0;
-  let mag = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isFinite(y[i])) mag = Math.max(mag, Math.abs(y[i]));
-    if (x[i] === y[i] || (Number.isNaN(x[i]) && Number.isNaN(y[i]))) continue;
-    const d = Math.abs(x[i] - y[i]);
-    diff = Math.max(diff, Number.isNaN(d) ? Infinity : d);
-  }
-  return diff / Math.max(mag, 1e-30);
-}
 
 /** Histogram of node ops (for reports and structure assertions). */
 export function opHistogram(graph: Graph): Record<string, number> {

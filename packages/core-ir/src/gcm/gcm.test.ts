@@ -5,9 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { GoldcrestError } from '../errors.js';
 import { Graph, type AttrValue } from '../graph.js';
 import { defineOp, hasSchema } from '../ops/schema.js';
+import { rng } from '../reference-run.js';
 import { Tensor } from '../tensor.js';
 import * as fb from './generated/index.js';
 import { GCM_FILE_IDENTIFIER, GCM_MAX_GRAPH_DEPTH, GCM_VERSION, deserializeGraph, isGcm, readGcmHeader, serializeGraph } from './index.js';
+
+/** Rewrites the 4-byte size prefix to match the (changed) length, so decoding goes past the size check. */
+function fixSizePrefix(bytes: Uint8Array): Uint8Array {
+  const out = bytes.slice();
+  if (out.length >= 4) new DataView(out.buffer).setUint32(0, Math.max(0, out.length - 4), true);
+  return out;
+}
 
 // A test-only op whose attributes cover every AttrValue kind, with optional inputs in the middle.
 if (!hasSchema('GcmTestAllAttrs')) {
@@ -127,24 +135,6 @@ function modelFormatError(fn: () => unknown): string {
   throw new Error('expected E_MODEL_FORMAT, nothing was thrown');
 }
 
-/** Deterministic PRNG (mulberry32) so fuzz failures reproduce. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Rewrites the 4-byte size prefix to match the (changed) length, so decoding goes past the size check. */
-function fixSizePrefix(bytes: Uint8Array): Uint8Array {
-  const out = bytes.slice();
-  if (out.length >= 4) new DataView(out.buffer).setUint32(0, Math.max(0, out.length - 4), true);
-  return out;
-}
 
 describe('.gcm round trip', () => {
   it('is lossless for every attribute kind, dtype, symbolic dims, quant params, trainable flags, metadata and nested graphs', () => {
