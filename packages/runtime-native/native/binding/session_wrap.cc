@@ -83,6 +83,23 @@ Napi::Error MakeError(Napi::Env env, Status status, const std::string& message) 
   return e;
 }
 
+// Runs one N-API entry point's body, turning every C++ exception into a JS error with a `code`
+// (a Napi::Error already is one and passes through).
+template <typename Body>
+auto GuardEntry(Napi::Env env, const char* doing, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    throw MakeError(env, e.status(), e.what());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw MakeError(env, Status::kRuntime, std::string("out of memory while ") + doing);
+  } catch (const std::exception& e) {
+    throw MakeError(env, Status::kInternal, e.what());
+  }
+}
+
 // Executes one run off the event loop. Holds the session alive even if released meanwhile.
 class RunWorker : public Napi::AsyncWorker {
  public:
@@ -159,7 +176,7 @@ void SessionWrap::Init(Napi::Env env, Napi::Object exports) {
 // new Session(plan, { isa?: string, threads?: number })
 SessionWrap::SessionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SessionWrap>(info) {
   Napi::Env env = info.Env();
-  try {
+  GuardEntry(env, "creating the session", [&] {
     if (info.Length() < 1 || !info[0].IsObject()) throw Error(Status::kArgument, "Session(plan, options): plan must be an object");
     std::string isa;
     int threads = 0;
@@ -171,21 +188,13 @@ SessionWrap::SessionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sess
       if (opts.Get("threads").IsNumber()) threads = opts.Get("threads").As<Napi::Number>().Int32Value();
     }
     session_ = std::make_shared<Session>(ParsePlan(info[0].As<Napi::Object>()), isa, threads, profile);
-  } catch (const Error& e) {
-    throw MakeError(env, e.status(), e.what());
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::bad_alloc&) {
-    throw MakeError(env, Status::kRuntime, "out of memory while creating the session");
-  } catch (const std::exception& e) {
-    throw MakeError(env, Status::kInternal, e.what());
-  }
+  });
 }
 
 // run(feeds: TypedArray[]) in plan input order -> Promise<ArrayBuffer[]>
 Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return GuardEntry(env, "starting a run", [&]() -> Napi::Value {
     if (!session_) throw Error(Status::kArgument, "the session was released; create a new one");
     if (busy_) throw Error(Status::kRuntime, "a run is already in flight on this session; await it first");
     if (info.Length() < 1 || !info[0].IsArray()) throw Error(Status::kFeed, "run(feeds): feeds must be an array");
@@ -210,20 +219,14 @@ Napi::Value SessionWrap::Run(const Napi::CallbackInfo& info) {
     busy_ = true;
     worker->Queue();
     return promise;
-  } catch (const Error& e) {
-    throw MakeError(env, e.status(), e.what());
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw MakeError(env, Status::kInternal, e.what());
-  }
+  });
 }
 
 // updateConstant(tensorIndex, typedArray): replaces an updatable constant (same byte size) and
 // re-packs the operators reading it. Main thread only, never during a run.
 Napi::Value SessionWrap::UpdateConstant(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
+  return GuardEntry(env, "updating a constant", [&]() -> Napi::Value {
     if (!session_) throw Error(Status::kArgument, "the session was released");
     if (busy_) throw Error(Status::kRuntime, "cannot update constants while a run is in flight");
     if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsTypedArray()) throw Error(Status::kArgument, "updateConstant(tensorIndex, typedArray)");
@@ -231,13 +234,7 @@ Napi::Value SessionWrap::UpdateConstant(const Napi::CallbackInfo& info) {
     const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
     session_->UpdateConstant(info[0].As<Napi::Number>().Int32Value(), src, ta.ByteLength());
     return env.Undefined();
-  } catch (const Error& e) {
-    throw MakeError(env, e.status(), e.what());
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw MakeError(env, Status::kInternal, e.what());
-  }
+  });
 }
 
 // Drops this wrapper's reference; an in-flight run keeps the native session until it completes.
