@@ -6,8 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { maxRelDiff } from '@goldcrest/converter';
-import { Graph, Tensor, decodeNpy, encodeNpy, saveGcm } from '@goldcrest/core-ir';
+import { Graph, Tensor, decodeNpy, encodeNpy, maxRelDiff, saveGcm } from '@goldcrest/core-ir';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetPath } from '../../../tools/assets.mjs';

@@ -1,7 +1,7 @@
 // Seeded random feeds, so two bench runs (or Goldcrest vs a peer) see the same inputs.
 import { type DType, Tensor, allocData, numel } from '@goldcrest/core-ir';
 
-export { rng } from '@goldcrest/converter';
+export { rng } from '@goldcrest/core-ir';
 
 /** float -> IEEE half bits (round to nearest; enough for test data in [-1, 1]). */
 export function floatToHalf(f: number): number {
@@ -17,7 +17,7 @@ export function floatToHalf(f: number): number {
 }
 
 /** A tensor of random values: floats uniform in [-1, 1), integers in [0, 10), bools 0/1. */
-export function randomTensor(dtype: DType, dims: readonly number[], next: () => number): Tensor {
+export function randomTensorOf(dtype: DType, dims: readonly number[], next: () => number): Tensor {
   const n = numel(dims);
   const data = allocData(dtype, n) as unknown as { [i: number]: number | bigint };
   for (let i = 0; i < n; i++) {

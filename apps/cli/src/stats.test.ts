@@ -1,7 +1,7 @@
 import { Graph, Tensor, inferShapes } from '@goldcrest/core-ir';
 import { describe, expect, it } from 'vitest';
 import { fmtBytes, fmtCount, latencyStats, modelStats, nodeMacs } from './stats.js';
-import { floatToHalf, randomTensor, rng } from './random.js';
+import { floatToHalf, randomTensorOf, rng } from './random.js';
 
 function smallNet(layout: 'NCHW' | 'NHWC', n: number | string = 2): Graph {
   const g = new Graph('t');
@@ -53,13 +53,13 @@ describe('formatting and random feeds', () => {
     expect(fmtBytes(2048)).toBe('2.0 KiB');
   });
   it('seeded random tensors are reproducible and in range', () => {
-    const a = randomTensor('float32', [3, 100], rng(7));
-    const b = randomTensor('float32', [3, 100], rng(7));
+    const a = randomTensorOf('float32', [3, 100], rng(7));
+    const b = randomTensorOf('float32', [3, 100], rng(7));
     expect(a.data).toEqual(b.data);
     expect(Math.max(...(a.data as Float32Array))).toBeLessThan(1);
     expect(Math.min(...(a.data as Float32Array))).toBeGreaterThanOrEqual(-1);
-    expect(randomTensor('float32', [5], rng(8)).data).not.toEqual(randomTensor('float32', [5], rng(7)).data);
-    const i = randomTensor('int64', [50], rng(1));
+    expect(randomTensorOf('float32', [5], rng(8)).data).not.toEqual(randomTensorOf('float32', [5], rng(7)).data);
+    const i = randomTensorOf('int64', [50], rng(1));
     expect((i.data as BigInt64Array).every((v) => v >= 0n && v < 10n)).toBe(true);
   });
   it('floatToHalf rounds to the nearest half', () => {

@@ -3,7 +3,7 @@ import { parseInputFiles, parseInputShapes } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Isa } from '@goldcrest/runtime-native';
-import { randomTensor, rng } from '../random.js';
+import { randomTensorOf, rng } from '../random.js';
 import { defaultThreads, openModel } from '../session.js';
 import { type LatencyStats, fmtShape, latencyStats } from '../stats.js';
 import { decodeFeed } from './run.js';
@@ -47,7 +47,7 @@ export function randomFeeds(graph: Graph, shapes: Record<string, number[]>, seed
     if (given && v.shape && (v.shape.length !== given.length || v.shape.some((d, i) => typeof d === 'number' && d !== given[i]))) {
       throw shapeError(`--input-shape ${v.name}=${given.join(',')} does not fit the model's input shape ${fmtShape(v.shape)}`);
     }
-    feeds[v.name] = randomTensor(v.dtype, shape, next);
+    feeds[v.name] = randomTensorOf(v.dtype, shape, next);
   }
   return feeds;
 }
