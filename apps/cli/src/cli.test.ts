@@ -106,10 +106,15 @@ describe('goldcrest on the PP-OCR cls model', () => {
     expect((await cli('bench', gcmPath, '--isa', 'neon')).code).toBe(2);
   });
 
-  it('bench without shapes for symbolic dims says which input and how to pin it', async () => {
-    const r = await cli('bench', gcmPath, '--loops', '1');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error \[E_SHAPE\]: input 'x' has shape \[.*\] with symbolic dims: pin it with --input-shape x=/);
+  it('bench without shapes fills the free dims itself and reports its choice', async () => {
+    const r = await cli('bench', gcmPath, '--json', '--loops', '1', '--warmup', '0', '--threads', '1');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    const [n, c, h, w] = j.inputs.x.shape;
+    expect([n, c]).toEqual([1, 3]);
+    expect(h).toBe(w);
+    expect(j.filledFreeDims).toHaveLength(3); // batch, height, width
+    expect(j.filledFreeDims[0]).toMatch(/^x\[0\] .*=1$/);
   });
 
   it('inspect shows inputs, outputs, ops, params and MACs', async () => {

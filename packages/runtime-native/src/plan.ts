@@ -6,10 +6,9 @@
 // 3. pack attributes; plan one arena over the storages' lifetimes.
 import {
   type DType, type Graph, GoldcrestError, type Node, type Tensor, type Value,
-  dtypeSize, inferShapes, isStatic, numel, resolveAttrs,
+  cloneGraph, dtypeSize, inferShapes, isStatic, numel, resolveAttrs,
 } from '@goldcrest/core-ir';
 import { ATTR_PACKERS, type PackContext } from './attrs.js';
-import { cloneGraph } from './clone.js';
 import { dtypeCode } from './dtypes.js';
 import { ALIAS_OPS, KERNELS } from './kernels.generated.js';
 import { planArena, type StorageLifetime } from './memory.js';

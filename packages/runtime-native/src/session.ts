@@ -1,10 +1,9 @@
 // The user API, shaped like onnxruntime-node's InferenceSession.
 import { availableParallelism } from 'node:os';
 import {
-  type Dim, type DType, Graph, GoldcrestError, Tensor, deserializeGraph, getSchema, hasSchema, loadGcm, validateGraph, viewData,
+  type Dim, type DType, Graph, GoldcrestError, Tensor, cloneGraph, deserializeGraph, getSchema, hasSchema, loadGcm, validateGraph, viewData,
 } from '@goldcrest/core-ir';
 import { callNative, fromNative, nativeAddon, type NativeSession } from './native.js';
-import { cloneGraph } from './clone.js';
 import { type ExecutionPlan, isRunnableOp, lowerGraph } from './plan.js';
 
 export type Isa = 'scalar' | 'avx2' | 'avx512';

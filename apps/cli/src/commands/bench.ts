@@ -1,4 +1,4 @@
-import { type Graph, type Tensor, isStatic, shapeError } from '@goldcrest/core-ir';
+import { GoldcrestError, type Graph, type Tensor, cloneGraph, inferShapes, isStatic, shapeError } from '@goldcrest/core-ir';
 import { parseInputFiles, parseInputShapes } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -28,6 +28,8 @@ export interface BenchResult {
   loops: number;
   warmup: number;
   inputs: Record<string, { dtype: string; shape: number[] }>;
+  /** Symbolic dims bench chose itself (none were pinned by --input-shape / --input), e.g. "x[2]=32". */
+  filledFreeDims: string[];
   loadMs: number;
   latencyMs: LatencyStats;
   peakRssMiB: number;
@@ -52,6 +54,35 @@ export function randomFeeds(graph: Graph, shapes: Record<string, number[]>, seed
   return feeds;
 }
 
+const FREE_DIM_CANDIDATES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
+
+/**
+ * Chooses sizes for the symbolic input dims nobody pinned, so `bench` works on a model converted
+ * without --input-shape. Like onnxruntime_perf_test, free dims are 1 — a leading (batch) dim
+ * always; the other free dims are doubled from 1 until shape inference accepts the whole graph
+ * (a pooling window must fit the map). The choice is reported, never hidden.
+ */
+export function fillFreeDims(graph: Graph, shapes: Record<string, number[]>): string[] {
+  const open = graph.inputs.filter((v) => !shapes[v.name] && v.shape && !isStatic(v.shape));
+  if (open.length === 0) return [];
+  const trial = (size: number): Record<string, number[]> =>
+    Object.fromEntries(open.map((v) => [v.name, v.shape!.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : size))]));
+  for (const size of FREE_DIM_CANDIDATES) {
+    const candidate = trial(size);
+    const g = cloneGraph(graph);
+    for (const v of g.inputs) v.shape = candidate[v.name] ?? shapes[v.name] ?? v.shape;
+    try {
+      inferShapes(g, { propagate: true });
+    } catch (e) {
+      if (e instanceof GoldcrestError && e.code === 'E_SHAPE') continue;
+      throw e;
+    }
+    Object.assign(shapes, candidate);
+    return open.flatMap((v) => v.shape!.flatMap((d, i) => (typeof d === 'number' ? [] : [`${v.name}[${i}] ${d}=${candidate[v.name][i]}`])));
+  }
+  return []; // nothing fits: randomFeeds names the input and asks for --input-shape
+}
+
 export async function benchCommand(model: string, flags: BenchFlags, io: Io): Promise<BenchResult> {
   const threads = flags.threads ?? defaultThreads();
   const loops = flags.loops ?? 100;
@@ -66,6 +97,7 @@ export async function benchCommand(model: string, flags: BenchFlags, io: Io): Pr
 
   const { graph, session, loadMs } = await openModel(model, threads, shapes, flags.isa);
   try {
+    const filledFreeDims = fillFreeDims(graph, shapes);
     const feeds = { ...randomFeeds(graph, shapes, flags.seed ?? 1), ...given };
     for (let i = 0; i < warmup; i++) await session.run(feeds);
     const samples: number[] = [];
@@ -81,6 +113,7 @@ export async function benchCommand(model: string, flags: BenchFlags, io: Io): Pr
       loops,
       warmup,
       inputs: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { dtype: t.type, shape: [...t.dims] }])),
+      filledFreeDims,
       loadMs,
       latencyMs: latencyStats(samples),
       peakRssMiB: process.resourceUsage().maxRSS / 1024, // maxRSS is in KiB
@@ -92,6 +125,7 @@ export async function benchCommand(model: string, flags: BenchFlags, io: Io): Pr
       const ms = (x: number) => `${x.toFixed(3)} ms`;
       io.out(`bench ${model}: ${threads} thread${threads > 1 ? 's' : ''}, ${result.isa ?? 'default'} kernels, ${loops} loops after ${warmup} warmup`);
       io.out(`  inputs   ${Object.entries(result.inputs).map(([k, v]) => `${k} ${v.dtype} ${fmtShape(v.shape)}`).join(', ')}`);
+      if (filledFreeDims.length) io.out(`  free dims chosen by bench (pin with --input-shape): ${filledFreeDims.join(', ')}`);
       io.out(`  load     ${ms(loadMs)}`);
       io.out(`  latency  median ${ms(l.median)}  min ${ms(l.min)}  p90 ${ms(l.p90)}  mean ${ms(l.mean)}`);
       io.out(`  peak RSS ${result.peakRssMiB.toFixed(1)} MiB`);
