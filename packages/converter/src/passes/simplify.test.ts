@@ -63,6 +63,15 @@ describe('simplify rules', () => {
     expect(simplify(g).steps).toBe(0);
   });
 
+  it('a Transpose with the default perm reverses the axes: never removed as a no-op', () => {
+    const b = new Builder();
+    const x = b.input('x', [2, 3, 4]);
+    const g = b.output(b.node('Transpose', [x], {}, 'y'));
+    expectSameNumerics(g, (gr) => simplify(gr));
+    expect(ops(g)).toEqual(['Transpose']);
+    expect(g.outputs[0].shape).toEqual([4, 3, 2]);
+  });
+
   it('reshapeTargetFor: numbers, copied symbols, one inferred symbol', () => {
     expect(reshapeTargetFor(['N', 3, 4], ['N', 12])).toEqual([0, 12]);
     expect(reshapeTargetFor(['N', 3, 4], [12, 'N'])).toEqual([12, -1]);

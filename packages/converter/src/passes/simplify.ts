@@ -2,11 +2,17 @@
  * Layout-independent clean-ups: ops that compute nothing, Transposes that are really Reshapes,
  * and Reshape chains. Symbolic dims (a dynamic batch) are handled through Reshape's `0` (copy).
  */
-import { type Dim, type Node, type Shape, Tensor, resolveAttrs } from '@goldcrest/core-ir';
+import { type Dim, type Node, type Shape, Tensor, permOf, resolveAttrs } from '@goldcrest/core-ir';
 import { type Rule, any, bypass, op, removeIfDead, replaceNode } from '@goldcrest/rewrite';
 
-export const identityPerm = (p: number[]) => p.every((v, i) => v === i);
-export const permAttr = (n: Node) => resolveAttrs(n).perm as number[];
+/** True for a spelled-out identity permutation (an empty perm means "reverse", never identity). */
+export const identityPerm = (p: number[]) => p.length > 0 && p.every((v, i) => v === i);
+/** A Transpose's perm with the empty default (reverse the axes) spelled out; empty only while the rank is unknown. */
+export const permAttr = (n: Node): number[] => {
+  const p = resolveAttrs(n).perm as number[];
+  const rank = n.inputs[0]?.shape?.length;
+  return rank === undefined ? p : permOf(p, rank, `node '${n.name}' (Transpose)`);
+};
 const sameShape = (a: Shape | undefined, b: Shape | undefined) => !!a && !!b && a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** True when `n` computes nothing: its output equals its first input. */

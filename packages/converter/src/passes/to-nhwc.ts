@@ -83,6 +83,7 @@ export const cancelTransposesRule: Rule = {
   rewrite: (m, g) => {
     const p1 = permAttr(m.nodes.inner);
     const p2 = permAttr(m.root);
+    if (p1.length === 0 || p2.length === 0) return false; // rank unknown: the default perm cannot be composed
     const q = p2.map((i) => p1[i]);
     if (identity(q)) return bypass(g, m.root, m.values.x, [m.nodes.inner]);
     replaceNode(g, m.root, 'Transpose', [m.values.x], { perm: q });
