@@ -2,6 +2,12 @@
 
 namespace gc {
 
+std::string BuildContext::Where() const {
+  const char* kernel = nullptr;
+  FindKernel(node.kernel, &kernel);
+  return "node '" + node.name + "' (" + (kernel ? kernel : "unknown kernel") + ")";
+}
+
 int64_t BuildContext::Int(size_t i) const {
   if (i >= node.ints.size()) Fail(Status::kInternal, "packed attribute " + std::to_string(i) + " is missing from the plan");
   return node.ints[i];

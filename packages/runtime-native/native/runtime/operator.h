@@ -26,7 +26,7 @@ struct BuildContext {
   int OutId(size_t i) const { return node.outputs.at(i); }
   int64_t Int(size_t i) const;  // throws E_INTERNAL naming the node when missing
   float Float(size_t i, float dflt) const { return i < node.floats.size() ? node.floats[i] : dflt; }
-  std::string Where() const { return "node '" + node.name + "'"; }
+  std::string Where() const;  // "node '<name>' (<kernel name>)", for error messages
   [[noreturn]] void Fail(Status s, const std::string& msg) const { throw Error(s, Where() + ": " + msg); }
   // Checks that input i exists, is float32 and (when rank >= 0) has that rank.
   const TensorDesc& FloatInput(size_t i, int rank = -1) const;
