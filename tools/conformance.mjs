@@ -212,6 +212,21 @@ async function loadEngines() {
   return (engines = { convert, gc, ort });
 }
 
+/** Runs every data set through an onnxruntime-shaped session (ours or the peer's), then releases it. */
+async function runSets(session, TensorCtor, io, sets, what) {
+  try {
+    for (const set of sets) {
+      const feeds = Object.fromEntries(io.inputs.map((name, i) => [name, new TensorCtor(set.inputs[i].type, set.inputs[i].data, set.inputs[i].dims)]));
+      const out = await withTimeout(session.run(feeds), what);
+      const why = checkOutputs(out, io, set, session.outputNames);
+      if (why) return { status: 'fail', reason: why };
+    }
+  } finally {
+    await session.release?.();
+  }
+  return { status: 'pass' };
+}
+
 async function runOurs(modelBytes, io, sets) {
   const { convert, gc } = await loadEngines();
   const inputShapes = Object.fromEntries(io.inputs.map((name, i) => [name, sets[0].inputs[i]?.dims ?? []]));
@@ -220,18 +235,8 @@ async function runOurs(modelBytes, io, sets) {
     const graph = await withTimeout(convert(modelBytes, { inputShapes }), 'convert');
     stage = 'session';
     const session = await withTimeout(gc.InferenceSession.create(graph, { threads: 1 }), 'InferenceSession.create');
-    try {
-      for (const set of sets) {
-        stage = 'run';
-        const feeds = Object.fromEntries(io.inputs.map((name, i) => [name, new gc.Tensor(set.inputs[i].type, set.inputs[i].data, set.inputs[i].dims)]));
-        const out = await withTimeout(session.run(feeds), 'run');
-        const why = checkOutputs(out, io, set, session.outputNames);
-        if (why) return { status: 'fail', reason: why };
-      }
-    } finally {
-      await session.release?.();
-    }
-    return { status: 'pass' };
+    stage = 'run';
+    return await runSets(session, gc.Tensor, io, sets, 'run');
   } catch (e) {
     if (isTyped(e)) return { status: 'error', code: e.code, reason: errorReason(e), message: `${stage}: ${String(e.message).slice(0, 400)}` };
     return { status: 'crash', reason: `${e?.timeout ? 'timeout' : e?.name ?? 'throw'} in ${stage}`, message: String(e?.stack ?? e).slice(0, 600) };
@@ -242,17 +247,7 @@ async function runPeer(modelBytes, io, sets) {
   const { ort } = await loadEngines();
   try {
     const session = await withTimeout(ort.InferenceSession.create(modelBytes, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 }), 'ort create');
-    try {
-      for (const set of sets) {
-        const feeds = Object.fromEntries(io.inputs.map((name, i) => [name, new ort.Tensor(set.inputs[i].type, set.inputs[i].data, set.inputs[i].dims)]));
-        const out = await withTimeout(session.run(feeds), 'ort run');
-        const why = checkOutputs(out, io, set, session.outputNames);
-        if (why) return { status: 'fail', reason: why };
-      }
-    } finally {
-      await session.release?.();
-    }
-    return { status: 'pass' };
+    return await runSets(session, ort.Tensor, io, sets, 'ort run');
   } catch (e) {
     return { status: 'error', reason: String(e?.message ?? e).split('\n')[0].slice(0, 200) };
   }
