@@ -42,17 +42,13 @@ for (const pkg of ['core-ir', 'converter', 'runtime-native']) {
 }
 const { convert } = await import(dist('converter'));
 const gc = await import(dist('runtime-native'));
+const core = await import(dist('core-ir'));
 const ort = (await import('onnxruntime-node')).default;
 
-/** Deterministic feeds: a 32-bit xorshift stream mapped to [-1, 1). */
+/** Deterministic feeds: core-ir's seeded PRNG mapped to [-1, 1). */
 function makeFeeds(spec, seed = 12345) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 2 ** 31 - 1;
-  };
+  const rand = core.rng(seed);
+  const next = () => 2 * rand() - 1;
   const raw = {};
   for (const [name, [type, dims, fixed]] of Object.entries(spec.inputs)) {
     const n = dims.reduce((a, b) => a * b, 1);
@@ -72,20 +68,14 @@ function stats(samples) {
   return { median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, p90: q(0.9), min: s[0] };
 }
 
-/** max |a - b| / max |b| over every output (b = onnxruntime's). */
+/** core-ir's max |a - b| / max |b| over every output (b = onnxruntime's). */
 function agreement(gcOut, ortOut) {
   let worst = 0;
   for (const [name, ref] of Object.entries(ortOut)) {
     const got = gcOut[name];
     if (!got) return { error: `goldcrest has no output '${name}'` };
     if (got.data.length !== ref.data.length) return { error: `output '${name}' has ${got.data.length} values, onnxruntime ${ref.data.length}` };
-    let maxRef = 0;
-    let maxDiff = 0;
-    for (let i = 0; i < ref.data.length; i++) {
-      maxRef = Math.max(maxRef, Math.abs(Number(ref.data[i])));
-      maxDiff = Math.max(maxDiff, Math.abs(Number(got.data[i]) - Number(ref.data[i])));
-    }
-    worst = Math.max(worst, maxRef > 0 ? maxDiff / maxRef : maxDiff);
+    worst = Math.max(worst, core.maxRelDiff(got, new core.Tensor(ref.type, ref.data, ref.dims)));
   }
   return { maxRelErr: worst };
 }

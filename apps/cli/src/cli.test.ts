@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Graph, Tensor, decodeNpy, encodeNpy, maxRelDiff, saveGcm } from '@goldcrest/core-ir';
+import { Graph, Tensor, decodeNpy, encodeNpy, maxRelDiff, randomTensor, rng, saveGcm } from '@goldcrest/core-ir';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetPath } from '../../../tools/assets.mjs';
@@ -39,11 +39,7 @@ beforeAll(async () => {
   onnxPath = assetPath('ppocr-cls');
   gcmPath = join(dir, 'cls.gcm');
   // Random input in [-1, 1], seeded so failures reproduce.
-  let s = 20261122;
-  x = Float32Array.from({ length: 1 * 3 * 48 * 192 }, () => {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    return (s / 2 ** 31) - 1;
-  });
+  x = randomTensor([1, 3, 48, 192], rng(20261122)).data as Float32Array;
   xPath = join(dir, 'x.npy');
   writeFileSync(xPath, encodeNpy(new Tensor('float32', x, [1, 3, 48, 192])));
   const session = await ort.InferenceSession.create(onnxPath);
