@@ -50,7 +50,7 @@ const rows = mk.isas().map((isa) => {
   }
   const packSecs = median(Array.from({ length: rounds }, () => mk.packBench(isa, size, size, 20)));
   const g = median(gflops);
-  return { isa, tile: mk.gemmTile(isa), ms: (flops / g / 1e9) * 1e3, gflops: g, peakGflops: median(peakRound), ratio: median(ratios), bestRatio: Math.max(...ratios), packMs: packSecs * 1e3 };
+  return { isa, tile: mk.gemmTile(isa), ms: (flops / g / 1e9) * 1e3, gflops: g, peakGflops: median(peakRound), ratio: median(ratios), bestRatio: Math.max(...ratios), roundRatios: ratios, packMs: packSecs * 1e3 };
 });
 const peak = { avx2: median(peaks.map((p) => p.avx2)), avx512: median(peaks.map((p) => p.avx512)) };
 
@@ -64,4 +64,7 @@ if (json) {
     console.log(`  ${r.isa.padEnd(7)} tile ${tile.padEnd(14)} ${r.ms.toFixed(2).padStart(8)} ms  ${r.gflops.toFixed(1).padStart(6)} GFLOP/s  ` +
       `${(100 * r.ratio).toFixed(1).padStart(5)}% of ${peakKey(r.isa)} peak (${r.peakGflops.toFixed(1)}; best round ${(100 * r.bestRatio).toFixed(1)}%)   pack B ${r.packMs.toFixed(3)} ms`);
   }
+  // Per-round ratios, in run order: on a shared host the GEMM (not the register-only peak) drops
+  // for stretches of seconds, so the spread tells a quiet run from a contended one.
+  for (const r of rows) console.log(`  ${r.isa.padEnd(7)} rounds: ${r.roundRatios.map((x) => `${(100 * x).toFixed(0)}%`).join(' ')}`);
 }
