@@ -5,7 +5,7 @@ import { foldBatchNormRules } from './fold-batchnorm.js';
 import { foldConstants, reshapeOwnDimsRule } from './fold-constants.js';
 import { fuseActivationRules } from './fuse-activations.js';
 import { opHistogram } from './testing.js';
-import { noopRule } from './simplify.js';
+import { noopRule, powSquareRule } from './simplify.js';
 import { convertToNHWC, layoutCleanupRules, layoutFinishRules } from './to-nhwc.js';
 
 export interface OptimizeOptions {
@@ -42,7 +42,7 @@ export interface OptimizeReport {
 const MAX_ROUNDS = 4;
 
 /** Rules that simplify without changing layout; run before and after the layout change. */
-export const simplifyRules: Rule[] = [noopRule, reshapeOwnDimsRule, ...foldBatchNormRules, ...fuseActivationRules];
+export const simplifyRules: Rule[] = [noopRule, powSquareRule, reshapeOwnDimsRule, ...foldBatchNormRules, ...fuseActivationRules];
 
 /**
  * Last: Transposes left after sinking become Reshapes where they only move size-1 axes, and

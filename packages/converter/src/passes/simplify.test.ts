@@ -2,7 +2,7 @@ import { Tensor } from '@goldcrest/core-ir';
 import { applyRules } from '@goldcrest/rewrite';
 import { describe, expect, it } from 'vitest';
 import { Builder, expectSameNumerics, ops } from './fixtures.js';
-import { reshapeTargetFor, simplifyShapeRules } from './simplify.js';
+import { powSquareRule, reshapeTargetFor, simplifyShapeRules } from './simplify.js';
 import { runReference } from './testing.js';
 
 const simplify = (g: Parameters<typeof applyRules>[0]) => applyRules(g, simplifyShapeRules, { reinfer: true });
@@ -77,5 +77,30 @@ describe('simplify rules', () => {
     expect(reshapeTargetFor(['N', 3, 4], [12, 'N'])).toEqual([12, -1]);
     expect(reshapeTargetFor(['N', 'M'], ['A', 'B'])).toBeUndefined();
     expect(reshapeTargetFor([0, 3], [0, 3])).toBeUndefined(); // 0 would mean "copy"
+  });
+
+  it('Pow(x, 2) becomes Mul(x, x), exactly (x*x is the correctly rounded pow(x, 2))', () => {
+    const b = new Builder();
+    const x = b.input('x', [2, 5]);
+    const g = b.output(b.node('Pow', [x, b.f32('two', [2], [])], {}, 'y'));
+    const xin = new Tensor('float32', [-3, -0.5, 0, 1e-20, 1.5, 7, 1e19, -1e-3, 0.1, 3.3], [2, 5]);
+    const before = runReference(g, { x: xin }).y;
+    expect(applyRules(g, [powSquareRule], { reinfer: true }).applied['pow-square-to-mul']).toBe(1);
+    expect(ops(g)).toEqual(['Mul']);
+    expect(g.nodes[0].inputs).toEqual([x, x]);
+    expect(Array.from(runReference(g, { x: xin }).y.data as Float32Array)).toEqual(Array.from(before.data as Float32Array));
+  });
+
+  it('Pow stays for other exponents, a non-constant exponent, or an exponent that broadcasts x up', () => {
+    const b = new Builder();
+    const x = b.input('x', [3]);
+    const e = b.input('e', [3]);
+    const g = b.output(
+      b.node('Pow', [x, b.f32('half', [0.5], [])]),
+      b.node('Pow', [x, b.f32('mixed', [2, 2, 3])]),
+      b.node('Pow', [x, e]),
+      b.node('Pow', [x, b.f32('wide', [2, 2, 2, 2, 2, 2], [2, 3])]),
+    );
+    expect(applyRules(g, [powSquareRule], { reinfer: true }).steps).toBe(0);
   });
 });

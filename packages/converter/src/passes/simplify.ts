@@ -103,4 +103,34 @@ export const reshapeReshapeRule: Rule = {
   },
 };
 
+const FLOAT_TYPES = new Set(['float32', 'float16', 'float64']);
+
+/** Every element of a constant tensor, as numbers (undefined for a non-constant or non-numeric value). */
+function constantValues(v: { data?: Tensor } | undefined): number[] | undefined {
+  const d = v?.data?.data;
+  if (!d || typeof d === 'string' || d instanceof BigInt64Array || d instanceof BigUint64Array) return undefined;
+  // float16 is stored as raw bits: only float32/float64 exponents are read here.
+  if (v!.data!.type !== 'float32' && v!.data!.type !== 'float64') return undefined;
+  return Array.from(d as ArrayLike<number>);
+}
+
+/**
+ * Pow(x, 2) -> Mul(x, x) for floating x and a constant exponent whose elements are all 2 and that
+ * does not broadcast x up: x*x is what a correctly rounded pow(x, 2) returns, at elementwise-Mul
+ * speed (silero VAD squares its STFT this way). Other exponents keep pow's edge cases (pow(-0, 0.5)
+ * is +0, sqrt(-0) is -0), so they stay.
+ */
+export const powSquareRule: Rule = {
+  name: 'pow-square-to-mul',
+  pattern: op('Pow', [any('x'), any('e')]),
+  rewrite: (m, g) => {
+    const x = m.values.x;
+    const e = constantValues(m.values.e);
+    if (!e || e.length === 0 || !e.every((v) => v === 2) || !FLOAT_TYPES.has(x.dtype)) return false;
+    if (!sameShape(x.shape, m.root.outputs[0].shape)) return false;
+    replaceNode(g, m.root, 'Mul', [x, x]);
+    return true;
+  },
+};
+
 export const simplifyShapeRules: Rule[] = [noopRule, transposeToReshapeRule, reshapeReshapeRule];
