@@ -84,6 +84,34 @@ describe('microkernels: ISA detection', () => {
 });
 
 describe.each(ISAS)('microkernels on %s', (isa) => {
+  // One GEMM case vs a float64 JS reference (and vs the scalar table); `c` varies the options.
+  const checkGemm = (M: number, K: number, N: number, c: number) => {
+    const [act, p0, p1] = ACTS[c % ACTS.length];
+    const trans = c % 2 === 1;
+    const A = randomArray(M * K), B = randomArray(K * N);
+    const bias = c % 3 !== 0 ? randomArray(N) : null;
+    const res = c % 4 < 2 ? randomArray(M * N) : null;
+    // Half of the residual cases alias it with C (as an in-place Conv + Add would), incl. K > kc.
+    const got = mk.gemm(isa, M, K, N, A, B, trans, bias, res, act, p0, p1, c % 4 === 1);
+    const ref = new Float64Array(M * N), mag = new Float64Array(M * N);
+    for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
+      let s = 0, g = 0;
+      for (let k = 0; k < K; k++) {
+        const p = A[m * K + k] * (trans ? B[n * K + k] : B[k * N + n]);
+        s += p;
+        g += Math.abs(p);
+      }
+      if (bias) { s += bias[n]; g += Math.abs(bias[n]); }
+      if (res) { s += res[m * N + n]; g += Math.abs(res[m * N + n]); }
+      ref[m * N + n] = actRef(act, p0, p1, s);
+      mag[m * N + n] = g;
+    }
+    const tol = (i: number) => 2e-5 * mag[i] + 1e-6;
+    const what = `${isa} gemm M=${M} K=${K} N=${N} ${act}${trans ? ' bT' : ''}`;
+    expectClose(`${what} vs JS`, got, ref, tol);
+    if (isa !== 'scalar') expectClose(`${what} vs scalar`, got, mk.gemm('scalar', M, K, N, A, B, trans, bias, res, act, p0, p1), tol);
+  };
+
   it('gemm: tile edges in M, N, K (incl. K blocking), bias, residual (also aliasing C), every activation, B transposed or not', () => {
     const { mr, nr, kc } = mk.gemmTile(isa);
     const Ms = [...Array.from({ length: mr + 1 }, (_, i) => i + 1), 2 * mr + 3];
@@ -91,33 +119,17 @@ describe.each(ISAS)('microkernels on %s', (isa) => {
     const Ns = [...new Set([1, Math.max(1, nr - 1), nr, nr + 1, nr + (nr >> 1) + 1, 2 * nr + 5, 8 * nr + 5])];
     const Ks = [1, 3, 17, 64, ...(kc > 0 ? [kc, kc + 44] : [300])];
     let c = 0;
-    for (const M of Ms) for (const N of Ns) for (const K of Ks) {
-      c++;
-      const [act, p0, p1] = ACTS[c % ACTS.length];
-      const trans = c % 2 === 1;
-      const A = randomArray(M * K), B = randomArray(K * N);
-      const bias = c % 3 !== 0 ? randomArray(N) : null;
-      const res = c % 4 < 2 ? randomArray(M * N) : null;
-      // Half of the residual cases alias it with C (as an in-place Conv + Add would), incl. K > kc.
-      const got = mk.gemm(isa, M, K, N, A, B, trans, bias, res, act, p0, p1, c % 4 === 1);
-      const ref = new Float64Array(M * N), mag = new Float64Array(M * N);
-      for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) {
-        let s = 0, g = 0;
-        for (let k = 0; k < K; k++) {
-          const p = A[m * K + k] * (trans ? B[n * K + k] : B[k * N + n]);
-          s += p;
-          g += Math.abs(p);
-        }
-        if (bias) { s += bias[n]; g += Math.abs(bias[n]); }
-        if (res) { s += res[m * N + n]; g += Math.abs(res[m * N + n]); }
-        ref[m * N + n] = actRef(act, p0, p1, s);
-        mag[m * N + n] = g;
-      }
-      const tol = (i: number) => 2e-5 * mag[i] + 1e-6;
-      const what = `${isa} gemm M=${M} K=${K} N=${N} ${act}${trans ? ' bT' : ''}`;
-      expectClose(`${what} vs JS`, got, ref, tol);
-      if (isa !== 'scalar') expectClose(`${what} vs scalar`, got, mk.gemm('scalar', M, K, N, A, B, trans, bias, res, act, p0, p1), tol);
-    }
+    for (const M of Ms) for (const N of Ns) for (const K of Ks) checkGemm(M, K, N, ++c);
+  });
+
+  it('gemm: narrow N (one panel of 1 or 2 vectors: the taller tiles of AVX-512) at their row edges', () => {
+    const { kc } = mk.gemmTile(isa);
+    // 24 x 1-vector and 12 x 2-vector tiles on AVX-512: every tail row count, and several tiles.
+    const Ms = [1, 2, 5, 11, 12, 13, 23, 24, 25, 37, 50];
+    const Ns = [1, 7, 16, 17, 24, 32];
+    const Ks = [3, 64, ...(kc > 0 ? [kc + 44] : [300])];
+    let c = 0;
+    for (const M of Ms) for (const N of Ns) for (const K of Ks) checkGemm(M, K, N, ++c);
   });
 
   const windows: Window[] = [];

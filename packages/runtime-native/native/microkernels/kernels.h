@@ -32,6 +32,9 @@ GC_DECLARE_ISA_KERNELS(avx512)
 constexpr int kScalarGemmNr = 8, kScalarGemmMr = 4;
 constexpr int kAvx2GemmNr = 16, kAvx2GemmMr = 6;
 constexpr int kAvx512GemmNr = 48, kAvx512GemmMr = 8;
+// Taller tiles when the only panel holds <= 1 or <= 2 vectors of valid columns (16- and 24-channel
+// convs): 24 x 1 and 12 x 2 vectors keep 24 accumulators busy, as the full 8 x 3 tile does.
+constexpr int kAvx512GemmNarrowMr1 = 24, kAvx512GemmNarrowMr2 = 12;
 // K block: an MR x kc strip of A stays in L1 while the kc-row slices of B panels stream from L2.
 constexpr int kGemmKc = 512;
 // B slice (floats) streamed from L2 per A strip: kc x (panels of a chunk) stays within ~512 KB.

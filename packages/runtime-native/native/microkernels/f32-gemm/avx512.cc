@@ -15,7 +15,7 @@ void f32_gemm_pack_b_avx512(int K, int N, const float* B, int ldb, bool b_transp
 void f32_gemm_avx512(int M, int K, int N, int panel_begin, int panel_end, const float* A, int lda,
                    const float* packed_b, const float* bias, const float* residual, int ldr, float* C,
                    int ldc, const ActParams& act) {
-  GemmDriver<V512, kAvx512GemmMr, kAvx512GemmNr / V512::kLanes>(M, K, N, panel_begin, panel_end, A, lda, packed_b, bias, residual, ldr, C, ldc, act);
+  GemmDriver<V512, kAvx512GemmMr, kAvx512GemmNr / V512::kLanes, kAvx512GemmNarrowMr1, kAvx512GemmNarrowMr2>(M, K, N, panel_begin, panel_end, A, lda, packed_b, bias, residual, ldr, C, ldc, act);
 }
 
 }  // namespace gc

@@ -2,6 +2,7 @@
 // (V512, 8 x 48). Include after the ISA's *-common.h; everything stays in the anonymous namespace.
 //
 // Register tile: MR rows x NR = NV vectors, MR*NV accumulators, A broadcast straight from its rows
+// (one panel of <= 2 valid vectors: taller RN-row tiles instead, see GemmNarrowPanel)
 // (a strip's kc x MR floats stay in L1), B from packed panels. Loops: K blocks of kGemmKc ->
 // chunks of panels whose kc-row B slice fits in half of L2 -> MR-row strips -> panels, with B
 // prefetched a few rows ahead as it streams from L2. (Measured on SPR: packing A strips cost more
@@ -38,14 +39,14 @@ struct GemmTileArgs {
 
 // R rows x NV vectors of columns (NV below the panel's width serves narrow N tails, e.g. 16- or
 // 24-channel convs, skipping the zero-padded vectors).
-template <class S, int R, int NV>
+template <class S, int R, int NV, bool kPrefetchB = true>
 void GemmTile(const GemmTileArgs<S>& t) {
   using V = typename S::V;
   constexpr int L = S::kLanes;
   const typename S::Mask* mask = t.mask;
   V acc[R][NV];
   const float* ap[R];
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int i = 0; i < R; ++i) {
     ap[i] = t.a + static_cast<size_t>(i) * t.lda;
 #pragma GCC unroll 2
@@ -60,10 +61,10 @@ void GemmTile(const GemmTileArgs<S>& t) {
     V bv[NV];
 #pragma GCC unroll 2
     for (int j = 0; j < NV; ++j) {
-      _mm_prefetch(reinterpret_cast<const char*>(b + kGemmPrefetchK * t.nr + j * L), _MM_HINT_T0);
+      if constexpr (kPrefetchB) _mm_prefetch(reinterpret_cast<const char*>(b + kGemmPrefetchK * t.nr + j * L), _MM_HINT_T0);
       bv[j] = S::Load(b + j * L);
     }
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int i = 0; i < R; ++i) {
       const V av = S::Set1(ap[i][k]);
 #pragma GCC unroll 2
@@ -74,13 +75,13 @@ void GemmTile(const GemmTileArgs<S>& t) {
     V bias[NV];
 #pragma GCC unroll 2
     for (int j = 0; j < NV; ++j) bias[j] = t.bias ? S::LoadMasked(t.bias + j * L, mask[j]) : S::Zero();
-#pragma GCC unroll 16
+#pragma GCC unroll 32
     for (int i = 0; i < R; ++i) {
 #pragma GCC unroll 2
       for (int j = 0; j < NV; ++j) acc[i][j] = Activate<S>(S::Add(acc[i][j], bias[j]), *t.act);
     }
   }
-#pragma GCC unroll 16
+#pragma GCC unroll 32
   for (int i = 0; i < R; ++i) {
 #pragma GCC unroll 2
     for (int j = 0; j < NV; ++j) S::StoreMasked(t.c + static_cast<size_t>(i) * t.ldc + j * L, mask[j], acc[i][j]);
@@ -88,12 +89,12 @@ void GemmTile(const GemmTileArgs<S>& t) {
 }
 
 // rows in [1, R]: one instantiation per row count.
-template <class S, int R, int NV>
+template <class S, int R, int NV, bool kPrefetchB = true>
 void GemmTileRows(int rows, const GemmTileArgs<S>& t) {
   if (rows == R) {
-    GemmTile<S, R, NV>(t);
+    GemmTile<S, R, NV, kPrefetchB>(t);
   } else if constexpr (R > 1) {
-    GemmTileRows<S, R - 1, NV>(rows, t);
+    GemmTileRows<S, R - 1, NV, kPrefetchB>(rows, t);
   }
 }
 
@@ -106,13 +107,31 @@ void GemmTileAny(int rows, int cols, const GemmTileArgs<S>& t) {
   GemmTileRows<S, MR, NV>(rows, t);
 }
 
-template <class S, int MR, int NV>
+// Narrow N: one panel whose valid columns fit in NVN vectors. The tile is RN rows tall, using the
+// registers the panel's missing vectors leave free (conv layers with 16 or 24 output channels:
+// 8 x 2 vectors would keep only 16 accumulators busy and spend a broadcast per 2 FMAs).
+template <class S, int RN, int NVN>
+void GemmNarrowPanel(int M, int kc, int cols, const float* A, int lda, int k0, GemmTileArgs<S>& t, float* C, int ldc,
+                     const float* residual, int ldr, int n0) {
+  for (int m0 = 0; m0 < M; m0 += RN) {
+    const int rows = M - m0 < RN ? M - m0 : RN;
+    t.a = A + static_cast<size_t>(m0) * lda + k0;
+    t.c = C + static_cast<size_t>(m0) * ldc + n0;
+    t.res = residual ? residual + static_cast<size_t>(m0) * ldr + n0 : nullptr;
+    GemmTileRows<S, RN, NVN, false>(rows, t);
+  }
+  (void)kc;
+  (void)cols;
+}
+
+template <class S, int MR, int NV, int kNarrowRows1 = 0, int kNarrowRows2 = 0>
 void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float* A, int lda,
                 const float* packed_b, const float* bias, const float* residual, int ldr, float* C, int ldc,
                 const ActParams& act) {
   constexpr int L = S::kLanes;
   constexpr int NR = NV * L;
   static_assert(NV <= kGemmMaxVectors, "GemmTileArgs holds kGemmMaxVectors masks");
+  const int narrow_cols = panel_end - panel_begin == 1 ? N - panel_begin * NR : NR + 1;
   for (int k0 = 0;; k0 += kGemmKc) {
     const int kc = K - k0 < kGemmKc ? K - k0 : kGemmKc;
     GemmTileArgs<S> t;
@@ -125,6 +144,21 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
     t.first = k0 == 0;
     t.last = k0 + kc >= K;
     // Panel chunks bound the B slice streamed per strip (kc x chunk columns) to half of L2.
+    if constexpr (kNarrowRows1 > 0 && kNarrowRows2 > 0) {
+      if (narrow_cols <= 2 * L) {
+        const int n0 = panel_begin * NR;
+        for (int j = 0; j < NV; ++j) t.mask[j] = S::TailMask(narrow_cols > j * L ? static_cast<size_t>(narrow_cols - j * L) : 0);
+        t.b = packed_b + static_cast<size_t>(panel_begin) * K * NR + static_cast<size_t>(k0) * NR;
+        t.bias = bias ? bias + n0 : nullptr;
+        if (narrow_cols <= L) {
+          GemmNarrowPanel<S, kNarrowRows1, 1>(M, kc, narrow_cols, A, lda, k0, t, C, ldc, residual, ldr, n0);
+        } else {
+          GemmNarrowPanel<S, kNarrowRows2, 2>(M, kc, narrow_cols, A, lda, k0, t, C, ldc, residual, ldr, n0);
+        }
+        if (t.last) break;
+        continue;
+      }
+    }
     const int chunk = kGemmBSliceFloats / (NR * (kc > 0 ? kc : 1)) > 1 ? kGemmBSliceFloats / (NR * (kc > 0 ? kc : 1)) : 1;
     for (int pc = panel_begin; pc < panel_end; pc += chunk) {
       const int pc_end = panel_end - pc < chunk ? panel_end : pc + chunk;
