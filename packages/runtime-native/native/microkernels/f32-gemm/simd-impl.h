@@ -2,8 +2,8 @@
 // (V512, 8 x 48). Include after the ISA's *-common.h; everything stays in the anonymous namespace.
 //
 // Register tile: MR rows x NR = NV vectors, MR*NV accumulators, A broadcast straight from its rows
-// (one panel of <= 2 valid vectors: taller RN-row tiles instead, see GemmNarrowPanel)
-// (a strip's kc x MR floats stay in L1), B from packed panels. Loops: K blocks of kGemmKc ->
+// (a strip's kc x MR floats stay in L1), B from packed panels (a single panel of <= 2 valid
+// vectors gets taller tiles instead: GemmNarrowPanel). Loops: K blocks of kGemmKc ->
 // chunks of panels whose kc-row B slice fits in half of L2 -> MR-row strips -> panels, with B
 // prefetched a few rows ahead as it streams from L2. (Measured on SPR: packing A strips cost more
 // than it saved; reading B from L1 and A from L2 was slower than this order.) Non-final K blocks
@@ -111,8 +111,8 @@ void GemmTileAny(int rows, int cols, const GemmTileArgs<S>& t) {
 // registers the panel's missing vectors leave free (conv layers with 16 or 24 output channels:
 // 8 x 2 vectors would keep only 16 accumulators busy and spend a broadcast per 2 FMAs).
 template <class S, int RN, int NVN>
-void GemmNarrowPanel(int M, int kc, int cols, const float* A, int lda, int k0, GemmTileArgs<S>& t, float* C, int ldc,
-                     const float* residual, int ldr, int n0) {
+void GemmNarrowPanel(int M, const float* A, int lda, int k0, GemmTileArgs<S>& t, float* C, int ldc, const float* residual,
+                     int ldr, int n0) {
   for (int m0 = 0; m0 < M; m0 += RN) {
     const int rows = M - m0 < RN ? M - m0 : RN;
     t.a = A + static_cast<size_t>(m0) * lda + k0;
@@ -120,8 +120,6 @@ void GemmNarrowPanel(int M, int kc, int cols, const float* A, int lda, int k0, G
     t.res = residual ? residual + static_cast<size_t>(m0) * ldr + n0 : nullptr;
     GemmTileRows<S, RN, NVN, false>(rows, t);
   }
-  (void)kc;
-  (void)cols;
 }
 
 template <class S, int MR, int NV, int kNarrowRows1 = 0, int kNarrowRows2 = 0>
@@ -151,9 +149,9 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
         t.b = packed_b + static_cast<size_t>(panel_begin) * K * NR + static_cast<size_t>(k0) * NR;
         t.bias = bias ? bias + n0 : nullptr;
         if (narrow_cols <= L) {
-          GemmNarrowPanel<S, kNarrowRows1, 1>(M, kc, narrow_cols, A, lda, k0, t, C, ldc, residual, ldr, n0);
+          GemmNarrowPanel<S, kNarrowRows1, 1>(M, A, lda, k0, t, C, ldc, residual, ldr, n0);
         } else {
-          GemmNarrowPanel<S, kNarrowRows2, 2>(M, kc, narrow_cols, A, lda, k0, t, C, ldc, residual, ldr, n0);
+          GemmNarrowPanel<S, kNarrowRows2, 2>(M, A, lda, k0, t, C, ldc, residual, ldr, n0);
         }
         if (t.last) break;
         continue;
