@@ -37,25 +37,52 @@ struct GemmTileArgs {
   bool first, last;  // first K block starts from the residual (or 0); last adds bias and activates
 };
 
+// A tile's accumulators before its K loop: partial sums from C (later K blocks), the residual
+// (first K block; it may alias C, as it is read before this tile writes C), or zero.
+template <class S, int R, int NV>
+__attribute__((always_inline)) inline void GemmTileInit(const GemmTileArgs<S>& t, typename S::V (&acc)[R][NV]) {
+  constexpr int L = S::kLanes;
+#pragma GCC unroll 32
+  for (int i = 0; i < R; ++i) {
+    const float* init = !t.first ? t.c + static_cast<size_t>(i) * t.ldc : t.res ? t.res + static_cast<size_t>(i) * t.ldr : nullptr;
+#pragma GCC unroll 3
+    for (int j = 0; j < NV; ++j) acc[i][j] = init ? S::LoadMasked(init + j * L, t.mask[j]) : S::Zero();
+  }
+}
+
+// After the K loop: the last K block adds the bias and activates; then the tile is stored.
+template <class S, int R, int NV>
+__attribute__((always_inline)) inline void GemmTileFinish(const GemmTileArgs<S>& t, typename S::V (&acc)[R][NV]) {
+  using V = typename S::V;
+  constexpr int L = S::kLanes;
+  if (t.last) {
+    V bias[NV];
+#pragma GCC unroll 3
+    for (int j = 0; j < NV; ++j) bias[j] = t.bias ? S::LoadMasked(t.bias + j * L, t.mask[j]) : S::Zero();
+#pragma GCC unroll 32
+    for (int i = 0; i < R; ++i) {
+#pragma GCC unroll 3
+      for (int j = 0; j < NV; ++j) acc[i][j] = Activate<S>(S::Add(acc[i][j], bias[j]), *t.act);
+    }
+  }
+#pragma GCC unroll 32
+  for (int i = 0; i < R; ++i) {
+#pragma GCC unroll 3
+    for (int j = 0; j < NV; ++j) S::StoreMasked(t.c + static_cast<size_t>(i) * t.ldc + j * L, t.mask[j], acc[i][j]);
+  }
+}
+
 // R rows x NV vectors of columns (NV below the panel's width serves narrow N tails, e.g. 16- or
 // 24-channel convs, skipping the zero-padded vectors).
 template <class S, int R, int NV, bool kPrefetchB = true>
 void GemmTile(const GemmTileArgs<S>& t) {
   using V = typename S::V;
   constexpr int L = S::kLanes;
-  const typename S::Mask* mask = t.mask;
   V acc[R][NV];
+  GemmTileInit<S, R, NV>(t, acc);
   const float* ap[R];
 #pragma GCC unroll 32
-  for (int i = 0; i < R; ++i) {
-    ap[i] = t.a + static_cast<size_t>(i) * t.lda;
-#pragma GCC unroll 2
-    for (int j = 0; j < NV; ++j) {
-      // The residual enters with the first K block, before this tile writes C: so it may alias C.
-      const float* init = !t.first ? t.c + static_cast<size_t>(i) * t.ldc : t.res ? t.res + static_cast<size_t>(i) * t.ldr : nullptr;
-      acc[i][j] = init ? S::LoadMasked(init + j * L, mask[j]) : S::Zero();
-    }
-  }
+  for (int i = 0; i < R; ++i) ap[i] = t.a + static_cast<size_t>(i) * t.lda;
   const float* b = t.b;
   for (int k = 0; k < t.kc; ++k, b += t.nr) {
     V bv[NV];
@@ -71,21 +98,7 @@ void GemmTile(const GemmTileArgs<S>& t) {
       for (int j = 0; j < NV; ++j) acc[i][j] = S::Fma(av, bv[j], acc[i][j]);
     }
   }
-  if (t.last) {
-    V bias[NV];
-#pragma GCC unroll 2
-    for (int j = 0; j < NV; ++j) bias[j] = t.bias ? S::LoadMasked(t.bias + j * L, mask[j]) : S::Zero();
-#pragma GCC unroll 32
-    for (int i = 0; i < R; ++i) {
-#pragma GCC unroll 2
-      for (int j = 0; j < NV; ++j) acc[i][j] = Activate<S>(S::Add(acc[i][j], bias[j]), *t.act);
-    }
-  }
-#pragma GCC unroll 32
-  for (int i = 0; i < R; ++i) {
-#pragma GCC unroll 2
-    for (int j = 0; j < NV; ++j) S::StoreMasked(t.c + static_cast<size_t>(i) * t.ldc + j * L, mask[j], acc[i][j]);
-  }
+  GemmTileFinish<S, R, NV>(t, acc);
 }
 
 // rows in [1, R]: one instantiation per row count.
