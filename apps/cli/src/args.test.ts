@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatOfFmk, parseCount, parseInputFiles, parseInputShapes, sanitizeName } from './args.js';
+import { formatOfFmk, inlineNumbers, parseCount, parseInputFiles, parseInputShapes, sanitizeName } from './args.js';
 import { UsageError, exitCodeOf, formatError } from './errors.js';
 import { GoldcrestError } from '@goldcrest/core-ir';
 
@@ -23,6 +23,27 @@ describe('parseInputFiles', () => {
     expect(parseInputFiles(['x=a/b=c.npy', 'in.npy'])).toEqual([{ name: 'x', path: 'a/b=c.npy' }, { path: 'in.npy' }]);
     expect(() => parseInputFiles(['=a.npy'])).toThrow(UsageError);
     expect(() => parseInputFiles(['x='])).toThrow(UsageError);
+  });
+
+  it('reads numbers written inline (sr=16000), unless a file of that name exists', () => {
+    const none = () => false;
+    expect(parseInputFiles(['sr=16000', 'k=3, -2.5e1', 'x=in.npy'], none)).toEqual([
+      { name: 'sr', path: '16000', values: [16000] },
+      { name: 'k', path: '3, -2.5e1', values: [3, -25] },
+      { name: 'x', path: 'in.npy' },
+    ]);
+    expect(parseInputFiles(['sr=16000'], (p) => p === '16000')).toEqual([{ name: 'sr', path: '16000' }]);
+    // A bare spec is always a path (it has no input name to give the numbers to).
+    expect(parseInputFiles(['16000'], none)).toEqual([{ path: '16000' }]);
+  });
+});
+
+describe('inlineNumbers', () => {
+  it('parses comma-separated numbers, inf and nan; anything else is not inline', () => {
+    expect(inlineNumbers('1,2.5,-3e2,.5,+4')).toEqual([1, 2.5, -300, 0.5, 4]);
+    expect(inlineNumbers('inf,-inf')).toEqual([Infinity, -Infinity]);
+    expect(inlineNumbers('nan')!.every(Number.isNaN)).toBe(true);
+    for (const t of ['a.npy', '1,,2', '1 2', '', '0x10', '1,']) expect(inlineNumbers(t), t).toBeUndefined();
   });
 });
 

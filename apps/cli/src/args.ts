@@ -1,4 +1,5 @@
 // Parsing of the option values shared by several commands. Errors are UsageErrors (exit code 2).
+import { existsSync } from 'node:fs';
 import { UsageError } from './errors.js';
 
 /** commander collector for repeatable options (`--input a=x.npy --input b=y.npy`). */
@@ -37,12 +38,37 @@ export function parseInputShapes(specs: readonly string[] | undefined): Record<s
   return out;
 }
 
-/** `--input name=file.npy` specs. A spec without a name (just a path) is allowed when the model has one input. */
-export function parseInputFiles(specs: readonly string[] | undefined): { name?: string; path: string }[] {
+/** One `--input` spec: a .npy path, or numbers written inline (`sr=16000`, `k=3,3`). */
+export interface InputSpec {
+  name?: string;
+  path: string;
+  /** The numbers of an inline value (the text is numbers and no file of that name exists). */
+  values?: number[];
+}
+
+const NUMBER = String.raw`[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|[+-]?(?:inf|nan)`;
+const INLINE_NUMBERS = new RegExp(`^\\s*(?:${NUMBER})(?:\\s*,\\s*(?:${NUMBER}))*\\s*$`, 'i');
+
+/** Numbers written inline instead of a file name, or undefined when `text` is not a list of numbers. */
+export function inlineNumbers(text: string): number[] | undefined {
+  if (!INLINE_NUMBERS.test(text)) return undefined;
+  return text.split(',').map((t) => {
+    const v = t.trim().toLowerCase().replace(/^\+/, '');
+    return v === 'inf' ? Infinity : v === '-inf' ? -Infinity : /nan$/.test(v) ? NaN : Number(v);
+  });
+}
+
+/**
+ * `--input name=file.npy` specs, or `name=1,2,3` numbers inline (a file of that name wins). A
+ * spec without a name (just a path) is allowed when the model has one input.
+ */
+export function parseInputFiles(specs: readonly string[] | undefined, fileExists: (p: string) => boolean = existsSync): InputSpec[] {
   return (specs ?? []).map((spec) => {
     const eq = spec.indexOf('=');
-    if (eq === 0 || eq === spec.length - 1) throw new UsageError(`bad --input '${spec}': expected name=file.npy`);
-    return eq < 0 ? { path: spec } : { name: spec.slice(0, eq), path: spec.slice(eq + 1) };
+    if (eq === 0 || eq === spec.length - 1) throw new UsageError(`bad --input '${spec}': expected name=file.npy or name=<numbers>`);
+    const out: InputSpec = eq < 0 ? { path: spec } : { name: spec.slice(0, eq), path: spec.slice(eq + 1) };
+    const values = out.name !== undefined && !fileExists(out.path) ? inlineNumbers(out.path) : undefined;
+    return values ? { ...out, values } : out;
   });
 }
 

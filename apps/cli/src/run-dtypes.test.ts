@@ -98,5 +98,18 @@ describe('goldcrest run: every feed dtype from .npy, every output dtype to .npy'
       expect([...ours.dims]).toEqual(ref[name].dims);
       expect(maxRelDiff(ours, new Tensor('float32', ref[name].data as Float32Array, ref[name].dims as number[]))).toBeLessThanOrEqual(1e-4);
     }
+
+    // The scalar sr written inline gives the same outputs; bench takes it too (random data would
+    // pick an sr the model has no branch for).
+    const outInline = join(dir, 'out-vad-inline');
+    const r2 = await cli('run', model,
+      '--input', `input=${join(dir, 'input.npy')}`, '--input', `state=${join(dir, 'state.npy')}`, '--input', 'sr=16000',
+      '--output-dir', outInline, '--threads', '1');
+    expect(r2.stderr).toBe('');
+    for (const name of ['output', 'stateN']) expect(read(outInline, name).data).toEqual(read(out, name).data);
+    const b = await cli('bench', model, '--input-shape', 'input=1,512', '--input-shape', 'state=2,1,128', '--input', 'sr=16000',
+      '--loops', '3', '--warmup', '1', '--threads', '1', '--json');
+    expect(b.stderr).toBe('');
+    expect(JSON.parse(b.stdout).inputs.sr).toEqual({ dtype: 'int64', shape: [] });
   });
 });

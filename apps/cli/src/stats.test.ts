@@ -1,7 +1,7 @@
 import { Graph, Tensor, inferShapes } from '@goldcrest/core-ir';
 import { describe, expect, it } from 'vitest';
 import { fmtBytes, fmtCount, latencyStats, modelStats, nodeMacs } from './stats.js';
-import { floatToHalf, randomTensorOf, rng } from './random.js';
+import { randomTensorOf, rng } from './random.js';
 
 function smallNet(layout: 'NCHW' | 'NHWC', n: number | string = 2): Graph {
   const g = new Graph('t');
@@ -61,14 +61,6 @@ describe('formatting and random feeds', () => {
     expect(randomTensorOf('float32', [5], rng(8)).data).not.toEqual(randomTensorOf('float32', [5], rng(7)).data);
     const i = randomTensorOf('int64', [50], rng(1));
     expect((i.data as BigInt64Array).every((v) => v >= 0n && v < 10n)).toBe(true);
-  });
-  it('floatToHalf rounds to the nearest half', () => {
-    expect(floatToHalf(1)).toBe(0x3c00);
-    expect(floatToHalf(-2)).toBe(0xc000);
-    expect(floatToHalf(0.5)).toBe(0x3800);
-    expect(floatToHalf(1 + 2 ** -11 + 2 ** -13)).toBe(0x3c01); // above the midpoint rounds up
-    expect(floatToHalf(65504)).toBe(0x7bff);
-    expect(floatToHalf(1e6)).toBe(0x7c00);
   });
   it('latencyStats', () => {
     expect(latencyStats([5, 1, 3, 2, 4, 6, 7, 8, 9, 10])).toEqual({ median: 5.5, min: 1, p90: 9, mean: 5.5, max: 10 });

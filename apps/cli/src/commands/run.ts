@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { GoldcrestError, type Tensor, decodeNpy, encodeNpy, feedError, writeFileAtomicSync } from '@goldcrest/core-ir';
-import { parseInputFiles, sanitizeName } from '../args.js';
+import { type DType, GoldcrestError, Tensor, type Value, decodeNpy, encodeNpy, feedError, floatToHalfBits, isStatic, numel, writeFileAtomicSync } from '@goldcrest/core-ir';
+import { type InputSpec, parseInputFiles, sanitizeName } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { Isa } from '@goldcrest/runtime-native';
@@ -43,10 +43,10 @@ export async function runCommand(model: string, flags: RunFlags, io: Io): Promis
   if (!flags.outputDir) throw new UsageError('missing --output-dir <dir> (where each output is written as <name>.npy)');
   const specs = parseInputFiles(flags.input);
   if (specs.length === 0) throw new UsageError('no inputs: add --input <name>=<file.npy> for each model input');
-  const tensors = specs.map((s) => ({ ...s, tensor: decodeFeed(s.path) }));
+  const tensors = specs.map((s) => ({ ...s, tensor: s.values ? undefined : decodeFeed(s.path) }));
 
   // Shapes of the given arrays pin the model's input shapes when it has to be converted first.
-  const named = tensors.filter((t) => t.name !== undefined);
+  const named = tensors.filter((t): t is typeof t & { tensor: Tensor } => t.name !== undefined && t.tensor !== undefined);
   const inputShapes = Object.fromEntries(named.map((t) => [t.name!, [...t.tensor.dims]]));
   const threads = flags.threads ?? defaultThreads();
   const { graph, session, loadMs } = await openModel(model, threads, inputShapes, flags.isa);
@@ -63,14 +63,15 @@ export async function runCommand(model: string, flags: RunFlags, io: Io): Promis
       const input = graph.inputs.find((v) => v.name === name);
       if (!input) throw feedError(`--input ${name}=${t.path}: the model has no input '${name}' (inputs: ${graph.inputs.map((v) => v.name).join(', ')})`);
       if (name in feeds) throw new UsageError(`input '${name}' given twice`);
-      if (input.dtype !== t.tensor.type) {
-        throw feedError(`--input ${name}=${t.path}: the model expects ${input.dtype} but the file holds ${t.tensor.type}; convert it (e.g. np.save(path, a.astype(np.${input.dtype === 'bool' ? 'bool_' : input.dtype})))`);
+      const tensor = t.tensor ?? inlineFeed({ ...t, values: t.values! }, input);
+      if (input.dtype !== tensor.type) {
+        throw feedError(`--input ${name}=${t.path}: the model expects ${input.dtype} but the file holds ${tensor.type}; convert it (e.g. np.save(path, a.astype(np.${input.dtype === 'bool' ? 'bool_' : input.dtype})))`);
       }
-      const dims = t.tensor.dims;
+      const dims = tensor.dims;
       if (input.shape && (input.shape.length !== dims.length || input.shape.some((d, i) => typeof d === 'number' && d !== dims[i]))) {
-        throw feedError(`--input ${name}=${t.path}: the model expects shape ${fmtShape(input.shape)} but the file holds ${fmtShape(t.tensor.dims)}`);
+        throw feedError(`--input ${name}=${t.path}: the model expects shape ${fmtShape(input.shape)} but the file holds ${fmtShape(tensor.dims)}`);
       }
-      feeds[name] = t.tensor;
+      feeds[name] = tensor;
     }
     const missing = graph.inputs.filter((v) => !(v.name in feeds)).map((v) => v.name);
     if (missing.length) throw feedError(`no --input for model input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}: add --input ${missing[0]}=<file.npy>`);
@@ -101,6 +102,29 @@ export async function runCommand(model: string, flags: RunFlags, io: Io): Promis
   } finally {
     await session.release();
   }
+}
+
+/**
+ * The tensor of an inline `--input name=<numbers>` for model input `input`: the input's dtype, and
+ * its declared shape when that holds exactly these numbers (a scalar input takes one number; a
+ * vector with a free length takes any count). Anything else asks for a .npy file.
+ */
+export function inlineFeed(spec: InputSpec & { values: number[] }, input: Value): Tensor {
+  const { values } = spec;
+  const what = `--input ${spec.name}=${spec.path}`;
+  const shape = input.shape;
+  let dims: number[];
+  if (!shape) dims = values.length === 1 ? [] : [values.length];
+  else if (isStatic(shape) && numel(shape as number[]) === values.length) dims = [...(shape as number[])];
+  else if (shape.length === 1 && !isStatic(shape)) dims = [values.length];
+  else throw feedError(`${what}: input '${input.name}' has shape ${fmtShape(shape)}, which ${values.length} inline number${values.length > 1 ? 's do' : ' does'} not fill; give a .npy file`);
+  const dtype: DType = input.dtype;
+  if (dtype === 'string') throw feedError(`${what}: input '${input.name}' holds strings; give a .npy file`);
+  const float = dtype === 'float32' || dtype === 'float64' || dtype === 'float16';
+  const bad = values.find((v) => (dtype === 'bool' ? v !== 0 && v !== 1 : !float && !Number.isInteger(v)));
+  if (bad !== undefined) throw feedError(`${what}: ${bad} is not a valid ${dtype} value for input '${input.name}'`);
+  const data = dtype === 'float16' ? values.map(floatToHalfBits) : dtype === 'int64' || dtype === 'uint64' ? values.map((v) => BigInt(v)) : values;
+  return new Tensor(dtype, data as never, dims);
 }
 
 export function decodeFeed(path: string): Tensor {
