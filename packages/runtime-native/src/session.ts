@@ -5,6 +5,7 @@ import {
 } from '@goldcrest/core-ir';
 import { callNative, fromNative, nativeAddon, type NativeSession } from './native.js';
 import { type ExecutionPlan, NeedsInputValues, isRunnableOp, lowerGraph } from './plan.js';
+import { HostSplit, hostCutPoint } from './host-split.js';
 
 export type Isa = 'scalar' | 'avx2' | 'avx512';
 export const ISAS: readonly Isa[] = ['scalar', 'avx2', 'avx512'];
@@ -51,6 +52,8 @@ export class InferenceSession {
    * them: Reshape shapes, axes, trip counts, If conditions... fed as small integer inputs).
    */
   private readonly valueInputs = new Set<string>();
+  /** Per plan key: the graph cut at a host op (host-split.ts) when it cannot be planned whole. */
+  private readonly splits = new Map<string, HostSplit>();
   private released = false;
 
   private constructor(graph: Graph, options: { threads: number; isa?: Isa; profile: boolean }) {
@@ -98,8 +101,9 @@ export class InferenceSession {
         // trainable initializers may be updated (a plan that folded one is rebuilt from the graph).
         if (!graph.initializers.some((v) => v.trainable)) session.graph = undefined;
       } catch (e) {
-        // Static dims, but the plan depends on the values of small inputs: planned on the first run.
-        if (!(e instanceof NeedsInputValues)) throw e;
+        // Static dims, but the plan depends on the values of small inputs (or a host op's output
+        // shape on the data): planned on the first run.
+        if (!(e instanceof NeedsInputValues) && !hostCutPoint(e, graph)) throw e;
       }
     }
     return session;
@@ -151,6 +155,9 @@ export class InferenceSession {
       });
       for (const [v, t] of updates) v.data = t;
       if (updates.length === 0) return;
+      // Cut graphs hold their own copies of the weights: cut again on the next run.
+      for (const sp of this.splits.values()) await sp.release();
+      this.splits.clear();
       for (const [key, c] of [...this.plans]) {
         if (c.plan.trainableFolded) {
           // A folded value depends on the old weights: plan this shape again on its next run.
@@ -189,13 +196,33 @@ export class InferenceSession {
     await this.queue;
     for (const c of this.plans.values()) c.native.release();
     this.plans.clear();
+    for (const sp of this.splits.values()) await sp.release();
+    this.splits.clear();
     this.lastRun = undefined;
   }
 
   private async runNow(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     if (this.released) throw new GoldcrestError('E_ARGUMENT', 'run() on a released InferenceSession; create a new session');
     const dims = this.checkFeeds(feeds);
-    const compiled = this.compile(dims.dims, dims.tensors);
+    const split = this.splits.get(this.planKey(dims.dims, dims.tensors));
+    if (split) return this.runSplit(split, dims.tensors);
+    let compiled: Compiled;
+    try {
+      compiled = this.compile(dims.dims, dims.tensors);
+    } catch (e) {
+      // A node whose output shape depends on computed data: cut the graph there (host-split.ts).
+      const at = hostCutPoint(e, this.graph);
+      if (!at) throw e;
+      const { threads, isa } = this.options;
+      const made = await HostSplit.create(this.graph!, at, (g) => InferenceSession.create(g, { threads, ...(isa ? { isa } : {}) }));
+      if (this.splits.size >= MAX_PLANS) {
+        const [oldKey, old] = this.splits.entries().next().value!;
+        await old.release();
+        this.splits.delete(oldKey);
+      }
+      this.splits.set(this.planKey(dims.dims, dims.tensors), made);
+      return this.runSplit(made, dims.tensors);
+    }
     const arrays = compiled.plan.inputs.map((p) => dims.tensors[p.name].data as ArrayBufferView);
     let buffers: ArrayBuffer[];
     try {
@@ -209,6 +236,12 @@ export class InferenceSession {
       out[o.name] = new Tensor(o.dtype, viewData(o.dtype, new Uint8Array(buffers[i])), o.dims);
     });
     return out;
+  }
+
+  private async runSplit(split: HostSplit, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    this.lastRun = undefined;  // lastProfile() covers whole native runs only
+    const out = await split.run(feeds);
+    return Object.fromEntries(this.outputNames.map((n) => [n, out[n]]));
   }
 
   /** Cache key: every input's dims, plus the values of the inputs plans specialise on. */

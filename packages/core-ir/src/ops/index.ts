@@ -10,6 +10,7 @@ import './reduce.js';
 import './tflite-custom.js';
 import './control.js';
 import './sequence.js';
+import './detection.js';
 
 export * from './schema.js';
 export { FUSED_ACTIVATIONS, LAYOUTS, AUTO_PADS, samePads, windowOutDim } from './nn.js';
@@ -26,5 +27,6 @@ export { POOL_MODES, convTransposeOutDim, convTransposePadBegin, einsumSizes, pa
 // Control flow (If, Loop, Scan; closed bodies, captures passed as trailing inputs).
 export { closeBody, freeValues } from './control.js';
 export { SEQUENCE_OPS, SEQUENCE_PRODUCERS } from './sequence.js';
+export { nonMaxSuppression } from './detection.js';
 // Data movement, indexing, Resize (register on import).
 export * from './tensor-more.js';

@@ -12,6 +12,7 @@ import { MATH_OPS } from './math.js';
 import { REDUCE_ONNX_OPS } from './reduce.js';
 import { CONTROL_OPS } from './control.js';
 import { SEQUENCE_ONNX_OPS } from './sequence.js';
+import { DETECTION_OPS } from './detection.js';
 
 /** Every ONNX op (default domain) the frontend imports, keyed by ONNX op type. */
 export const ONNX_OPS: OnnxOpTable = { ...ELEMENTWISE_OPS, ...NN_OPS, ...TENSOR_OPS,
@@ -24,4 +25,6 @@ export const ONNX_OPS: OnnxOpTable = { ...ELEMENTWISE_OPS, ...NN_OPS, ...TENSOR_
   // Data movement, indexing, Resize
   ...TENSOR_MORE_OPS,
   // If, Loop, Scan (bodies imported as nested graphs); sequences (resolved when planning)
-  ...CONTROL_OPS, ...SEQUENCE_ONNX_OPS };
+  ...CONTROL_OPS, ...SEQUENCE_ONNX_OPS,
+  // NonMaxSuppression (data-dependent output length)
+  ...DETECTION_OPS };
