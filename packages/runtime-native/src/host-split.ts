@@ -37,6 +37,8 @@ export class HostSplit {
     private readonly host: Node,
     private readonly suffix: SegmentSession | undefined,
     private readonly outputs: readonly string[],
+    /** Graph outputs that are constants (initializers), by name. */
+    private readonly constants: ReadonlyMap<string, Tensor>,
   ) {}
 
   /** Cuts `graph` at top-level node `at`; `open` creates a session for a segment graph. */
@@ -56,7 +58,8 @@ export class HostSplit {
     const suffix = suffixOutputs.length
       ? await open(segment(graph, cut, 'suffix', suffixOutputs, [...crossing, ...host.outputs].map((v) => v.name)))
       : undefined;
-    return new HostSplit(prefix, host, suffix, g.outputs.map((v) => v.name));
+    const constants = new Map(g.outputs.filter((v) => v.data).map((v) => [v.name, v.data!] as const));
+    return new HostSplit(prefix, host, suffix, g.outputs.map((v) => v.name), constants);
   }
 
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
@@ -82,7 +85,7 @@ export class HostSplit {
     }
     const result: Record<string, Tensor> = {};
     for (const name of this.outputs) {
-      const t = env.get(name) ?? this.constantOutput(name);
+      const t = env.get(name) ?? this.constants.get(name);
       if (!t) throw new GoldcrestError('E_INTERNAL', `host split: output '${name}' was not computed`);
       result[name] = t;
     }
@@ -92,10 +95,6 @@ export class HostSplit {
   async release(): Promise<void> {
     await this.prefix?.release();
     await this.suffix?.release();
-  }
-
-  private constantOutput(name: string): Tensor | undefined {
-    return this.host.inputs.find((v) => v?.name === name)?.data;
   }
 }
 
