@@ -74,6 +74,15 @@ describe('host ops: the plan is cut at a node whose output shape depends on comp
       // Different inputs keep different numbers of boxes: the segment after the cut runs at several dims.
       expect(new Set(counts).size, `counts ${counts}`).toBeGreaterThan(1);
     }
+    // Profiling covers both native segments and the host node.
+    const s = await InferenceSession.create(await convert(buildModel(m)), { threads: 1, profile: true });
+    await s.run(feeds[0]);
+    const ops = s.lastProfile().map((p) => p.op);
+    expect(ops).toContain('NonMaxSuppression');
+    expect(ops.indexOf('MatMul')).toBeLessThan(ops.indexOf('NonMaxSuppression'));
+    expect(ops.indexOf('Gather')).toBeGreaterThan(ops.indexOf('NonMaxSuppression'));
+    expect(s.isa).toBeDefined();
+    await s.release();
   });
 
   it('NonZero of a computed mask feeding more nodes', async () => {

@@ -13,7 +13,9 @@ export const HOST_OPS: ReadonlySet<string> = new Set(['NonMaxSuppression', 'NonZ
 /** The structural part of InferenceSession a split needs (avoids an import cycle). */
 export interface SegmentSession {
   readonly inputNames: readonly string[];
+  readonly isa: string | undefined;
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  lastProfile(): { node: string; op: string; ms: number }[];
   release(): Promise<void>;
 }
 
@@ -62,6 +64,18 @@ export class HostSplit {
     return new HostSplit(prefix, host, suffix, g.outputs.map((v) => v.name), constants);
   }
 
+  /** The ISA of the native segments. */
+  get isa(): string | undefined {
+    return this.prefix?.isa ?? this.suffix?.isa;
+  }
+
+  /** Per-node times of the last run: the native segments' nodes (when profiling) and the host node. */
+  lastProfile(): { node: string; op: string; ms: number }[] {
+    return [...(this.prefix?.lastProfile() ?? []), { node: this.host.name, op: this.host.op, ms: this.hostMs }, ...(this.suffix?.lastProfile() ?? [])];
+  }
+
+  private hostMs = 0;
+
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     const env = new Map<string, Tensor>(Object.entries(feeds));
     if (this.prefix) for (const [k, t] of Object.entries(await this.prefix.run(feeds))) env.set(k, t);
@@ -72,8 +86,10 @@ export class HostSplit {
       return t;
     };
     let outs: Tensor[];
+    const t0 = performance.now();
     try {
       outs = getSchema(this.host.op).evaluate!(this.host.inputs.map(valueOf), resolveAttrs(this.host));
+      this.hostMs = performance.now() - t0;
     } catch (e) {
       if (e instanceof GoldcrestError) throw new GoldcrestError(e.code, `node '${this.host.name}' (${this.host.op}, run on the host): ${e.message}`, { cause: e });
       throw e;

@@ -54,6 +54,7 @@ export class InferenceSession {
   private readonly valueInputs = new Set<string>();
   /** Per plan key: the graph cut at a host op (host-split.ts) when it cannot be planned whole. */
   private readonly splits = new Map<string, HostSplit>();
+  private lastSplit: HostSplit | undefined;
   private released = false;
 
   private constructor(graph: Graph, options: { threads: number; isa?: Isa; profile: boolean }) {
@@ -112,6 +113,7 @@ export class InferenceSession {
   /** The ISA of the microkernels this session runs (undefined before the first plan exists). */
   get isa(): string | undefined {
     for (const c of this.plans.values()) return c.native.isa;
+    for (const sp of this.splits.values()) return sp.isa;
     return undefined;
   }
 
@@ -158,6 +160,7 @@ export class InferenceSession {
       // Cut graphs hold their own copies of the weights: cut again on the next run.
       for (const sp of this.splits.values()) await sp.release();
       this.splits.clear();
+      this.lastSplit = undefined;
       for (const [key, c] of [...this.plans]) {
         if (c.plan.trainableFolded) {
           // A folded value depends on the old weights: plan this shape again on its next run.
@@ -184,6 +187,7 @@ export class InferenceSession {
    * plan order; fused and aliased nodes do not appear. Empty without profiling.
    */
   lastProfile(): NodeProfile[] {
+    if (this.lastSplit) return this.options.profile ? this.lastSplit.lastProfile() : [];
     const ms = this.lastRun?.native.profile;
     if (!this.lastRun || !ms) return [];
     return this.lastRun.plan.native.nodes.map((n, i) => ({ node: n.name, op: n.op, ms: ms[i] }));
@@ -198,6 +202,7 @@ export class InferenceSession {
     this.plans.clear();
     for (const sp of this.splits.values()) await sp.release();
     this.splits.clear();
+    this.lastSplit = undefined;
     this.lastRun = undefined;
   }
 
@@ -213,8 +218,8 @@ export class InferenceSession {
       // A node whose output shape depends on computed data: cut the graph there (host-split.ts).
       const at = hostCutPoint(e, this.graph);
       if (!at) throw e;
-      const { threads, isa } = this.options;
-      const made = await HostSplit.create(this.graph!, at, (g) => InferenceSession.create(g, { threads, ...(isa ? { isa } : {}) }));
+      const { threads, isa, profile } = this.options;
+      const made = await HostSplit.create(this.graph!, at, (g) => InferenceSession.create(g, { threads, profile, ...(isa ? { isa } : {}) }));
       if (this.splits.size >= MAX_PLANS) {
         const [oldKey, old] = this.splits.entries().next().value!;
         await old.release();
@@ -231,6 +236,7 @@ export class InferenceSession {
       throw fromNative(e);
     }
     this.lastRun = compiled;
+    this.lastSplit = undefined;
     const out: Record<string, Tensor> = {};
     compiled.plan.outputs.forEach((o, i) => {
       out[o.name] = new Tensor(o.dtype, viewData(o.dtype, new Uint8Array(buffers[i])), o.dims);
@@ -239,8 +245,9 @@ export class InferenceSession {
   }
 
   private async runSplit(split: HostSplit, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-    this.lastRun = undefined;  // lastProfile() covers whole native runs only
+    this.lastRun = undefined;
     const out = await split.run(feeds);
+    this.lastSplit = split;
     return Object.fromEntries(this.outputNames.map((n) => [n, out[n]]));
   }
 
