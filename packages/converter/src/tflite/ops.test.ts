@@ -273,6 +273,22 @@ const CASES: Case[] = [
     name: 'TOPK_V2',
     spec: model([T('x', [3, 7]), T('k', [], I32, ints([3])), T('v', [3, 3]), T('i', [3, 3], I32)], [{ op: fb.BuiltinOperator.TOPK_V2, inputs: [0, 1], outputs: [2, 3] }]),
   },
+  {
+    // 40 random boxes in [0, 1]^2 (corners in either order) and scores: some suppressed by IoU,
+    // some below the score threshold; the outputs are padded to max_output_size (12) with 0.
+    name: 'NON_MAX_SUPPRESSION_V4',
+    spec: model([T('boxes', [40, 4]), T('scores', [40]), T('max', [], I32, ints([12])), T('iou', [], F, Float32Array.from([0.3])),
+      T('st', [], F, Float32Array.from([0.4])), T('sel', [12], I32), T('n', [], I32)],
+    [{ op: fb.BuiltinOperator.NON_MAX_SUPPRESSION_V4, inputs: [0, 1, 2, 3, 4], outputs: [5, 6] }]),
+    range: [0, 1],
+  },
+  {
+    name: 'NON_MAX_SUPPRESSION_V5',
+    spec: model([T('boxes', [40, 4]), T('scores', [40]), T('max', [], I32, ints([30])), T('iou', [], F, Float32Array.from([0.5])),
+      T('st', [], F, Float32Array.from([0.2])), T('sigma', [], F, Float32Array.from([0])), T('sel', [30], I32), T('sc', [30]), T('n', [], I32)],
+    [{ op: fb.BuiltinOperator.NON_MAX_SUPPRESSION_V5, inputs: [0, 1, 2, 3, 4, 5], outputs: [6, 7, 8] }]),
+    range: [0, 1],
+  },
   { name: 'REVERSE_V2', spec: model([T('x', [2, 3, 4]), T('a', [1], I32, ints([1])), T('y', [2, 3, 4])], [{ op: fb.BuiltinOperator.REVERSE_V2, inputs: [0, 1], outputs: [2] }]) },
   {
     name: 'FILL (run-time value)',
