@@ -388,6 +388,10 @@ async function check(c: Case): Promise<void> {
   const bytes = buildTflite(c.spec);
   const inputs = c.spec.inputs.map((i) => randomInput(c.spec.tensors[i], c.range ?? [-1, 1]));
   const ref = await runLiteRt(bytes, inputs);
+  // LiteRT.js leaves the outputs of an op it cannot resolve (an unknown custom op) at zero
+  // without an error: an all-zero reference would let a zero result pass unchecked.
+  const zeros = (t: Tensor) => Array.from(t.data as ArrayLike<number | bigint>).every((v) => Number(v) === 0);
+  expect(ref.every(zeros), `${c.name}: every LiteRT output is zero (an op LiteRT did not run?)`).toBe(false);
   const graph = await convert(bytes, { format: 'tflite', ...c.options });
   const session = await InferenceSession.create(graph);
   const out = await session.run(Object.fromEntries(session.inputNames.map((name, k) => [name, inputs[k]])));
