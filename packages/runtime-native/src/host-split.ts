@@ -57,9 +57,13 @@ export class HostSplit {
     const prefix = before.length && crossing.length ? await open(segment(graph, cut, 'prefix', crossing.map((v) => v.name))) : undefined;
     const producedAfter = new Set(after.flatMap((n) => n.outputs));
     const suffixOutputs = g.outputs.filter((v) => producedAfter.has(v)).map((v) => v.name);
-    const suffix = suffixOutputs.length
-      ? await open(segment(graph, cut, 'suffix', suffixOutputs, [...crossing, ...host.outputs].map((v) => v.name)))
-      : undefined;
+    let suffix: SegmentSession | undefined;
+    try {
+      suffix = suffixOutputs.length ? await open(segment(graph, cut, 'suffix', suffixOutputs, [...crossing, ...host.outputs].map((v) => v.name))) : undefined;
+    } catch (e) {
+      await prefix?.release();  // no half-built split keeps native memory
+      throw e;
+    }
     const constants = new Map(g.outputs.filter((v) => v.data).map((v) => [v.name, v.data!] as const));
     return new HostSplit(prefix, host, suffix, g.outputs.map((v) => v.name), constants);
   }
