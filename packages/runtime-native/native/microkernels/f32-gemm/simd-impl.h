@@ -122,6 +122,19 @@ void GemmTileAny(int rows, int cols, const GemmTileArgs<S>& t) {
   GemmTileRows<S, MR, NV>(rows, t);
 }
 
+// Points `t` at panel p for the K block at k0: its valid columns' masks, its B slice and bias.
+// Returns the number of valid columns.
+template <class S, int NV>
+int AimAtPanel(GemmTileArgs<S>& t, int p, int N, int K, int k0, const float* packed_b, const float* bias) {
+  constexpr int L = S::kLanes, NR = NV * L;
+  const int n0 = p * NR;
+  const int cols = N - n0 < NR ? N - n0 : NR;
+  for (int j = 0; j < NV; ++j) t.mask[j] = S::TailMask(cols > j * L ? static_cast<size_t>(cols - j * L) : 0);
+  t.b = packed_b + static_cast<size_t>(p) * K * NR + static_cast<size_t>(k0) * NR;
+  t.bias = bias ? bias + n0 : nullptr;
+  return cols;
+}
+
 // Narrow N: one panel whose valid columns fit in NVN vectors. The tile is RN rows tall, using the
 // registers the panel's missing vectors leave free (conv layers with 16 or 24 output channels:
 // 8 x 2 vectors would keep only 16 accumulators busy and spend a broadcast per 2 FMAs).
@@ -144,7 +157,8 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
   constexpr int L = S::kLanes;
   constexpr int NR = NV * L;
   static_assert(NV <= kGemmMaxVectors, "GemmTileArgs holds kGemmMaxVectors masks");
-  const int narrow_cols = panel_end - panel_begin == 1 ? N - panel_begin * NR : NR + 1;
+  // A single panel with at most two valid vectors takes the taller narrow tiles.
+  const bool narrow = kNarrowRows1 > 0 && panel_end - panel_begin == 1 && N - panel_begin * NR <= 2 * L;
   for (int k0 = 0;; k0 += kGemmKc) {
     const int kc = K - k0 < kGemmKc ? K - k0 : kGemmKc;
     GemmTileArgs<S> t;
@@ -156,14 +170,10 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
     t.act = &act;
     t.first = k0 == 0;
     t.last = k0 + kc >= K;
-    // Panel chunks bound the B slice streamed per strip (kc x chunk columns) to half of L2.
     if constexpr (kNarrowRows1 > 0 && kNarrowRows2 > 0) {
-      if (narrow_cols <= 2 * L) {
+      if (narrow) {
         const int n0 = panel_begin * NR;
-        for (int j = 0; j < NV; ++j) t.mask[j] = S::TailMask(narrow_cols > j * L ? static_cast<size_t>(narrow_cols - j * L) : 0);
-        t.b = packed_b + static_cast<size_t>(panel_begin) * K * NR + static_cast<size_t>(k0) * NR;
-        t.bias = bias ? bias + n0 : nullptr;
-        if (narrow_cols <= L) {
+        if (AimAtPanel<S, NV>(t, panel_begin, N, K, k0, packed_b, bias) <= L) {
           GemmNarrowPanel<S, kNarrowRows1, 1>(M, A, lda, k0, t, C, ldc, residual, ldr, n0);
         } else {
           GemmNarrowPanel<S, kNarrowRows2, 2>(M, A, lda, k0, t, C, ldc, residual, ldr, n0);
@@ -172,6 +182,7 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
         continue;
       }
     }
+    // Panel chunks bound the B slice streamed per strip (kc x chunk columns) to half of L2.
     const int chunk = kGemmBSliceFloats / (NR * (kc > 0 ? kc : 1)) > 1 ? kGemmBSliceFloats / (NR * (kc > 0 ? kc : 1)) : 1;
     for (int pc = panel_begin; pc < panel_end; pc += chunk) {
       const int pc_end = panel_end - pc < chunk ? panel_end : pc + chunk;
@@ -180,10 +191,7 @@ void GemmDriver(int M, int K, int N, int panel_begin, int panel_end, const float
         t.a = A + static_cast<size_t>(m0) * lda + k0;
         for (int p = pc; p < pc_end; ++p) {
           const int n0 = p * NR;
-          const int cols = N - n0 < NR ? N - n0 : NR;
-          for (int j = 0; j < NV; ++j) t.mask[j] = S::TailMask(cols > j * L ? static_cast<size_t>(cols - j * L) : 0);
-          t.b = packed_b + static_cast<size_t>(p) * K * NR + static_cast<size_t>(k0) * NR;
-          t.bias = bias ? bias + n0 : nullptr;
+          const int cols = AimAtPanel<S, NV>(t, p, N, K, k0, packed_b, bias);
           t.c = C + static_cast<size_t>(m0) * ldc + n0;
           t.res = residual ? residual + static_cast<size_t>(m0) * ldr + n0 : nullptr;
           GemmTileAny<S, MR, NV>(rows, cols, t);
