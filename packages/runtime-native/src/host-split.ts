@@ -5,7 +5,7 @@
 // nodes after it run as another session whose inputs now have known dims (it plans per dims as
 // any session does, and may cut again at a later host op). When the node's inputs are constants
 // or small graph inputs, the planner folds it instead and no cut is made.
-import { type Graph, GoldcrestError, type Node, Tensor, type Value, cloneGraph, getSchema, resolveAttrs } from '@goldcrest/core-ir';
+import { type Graph, GoldcrestError, type Node, type Tensor, type Value, cloneGraph, getSchema, resolveAttrs } from '@goldcrest/core-ir';
 
 /** Ops with data-dependent output shapes that may run on the host between native segments. */
 export const HOST_OPS: ReadonlySet<string> = new Set(['NonMaxSuppression', 'NonZero', 'Unique', 'Compress']);
@@ -34,10 +34,15 @@ export function hostCutPoint(e: unknown, graph: Graph | undefined): Node | undef
 }
 
 export class HostSplit {
+  /** Created on the first run, when the ranks of the values crossing into it are known. */
+  private suffix: SegmentSession | undefined;
+
   private constructor(
     private readonly prefix: SegmentSession | undefined,
     private readonly host: Node,
-    private readonly suffix: SegmentSession | undefined,
+    private readonly openSuffix: ((ranks: Map<string, number>) => Promise<SegmentSession>) | undefined,
+    /** Values that cross into the suffix (made before the cut, and the host node's outputs). */
+    private readonly suffixInputs: readonly string[],
     private readonly outputs: readonly string[],
     /** Graph outputs that are constants (initializers), by name. */
     private readonly constants: ReadonlyMap<string, Tensor>,
@@ -57,15 +62,12 @@ export class HostSplit {
     const prefix = before.length && crossing.length ? await open(segment(graph, cut, 'prefix', crossing.map((v) => v.name))) : undefined;
     const producedAfter = new Set(after.flatMap((n) => n.outputs));
     const suffixOutputs = g.outputs.filter((v) => producedAfter.has(v)).map((v) => v.name);
-    let suffix: SegmentSession | undefined;
-    try {
-      suffix = suffixOutputs.length ? await open(segment(graph, cut, 'suffix', suffixOutputs, [...crossing, ...host.outputs].map((v) => v.name))) : undefined;
-    } catch (e) {
-      await prefix?.release();  // no half-built split keeps native memory
-      throw e;
-    }
+    const suffixInputs = [...crossing, ...host.outputs].map((v) => v.name);
+    const openSuffix = suffixOutputs.length
+      ? (ranks: Map<string, number>) => open(segment(graph, cut, 'suffix', suffixOutputs, ranks))
+      : undefined;
     const constants = new Map(g.outputs.filter((v) => v.data).map((v) => [v.name, v.data!] as const));
-    return new HostSplit(prefix, host, suffix, g.outputs.map((v) => v.name), constants);
+    return new HostSplit(prefix, host, openSuffix, suffixInputs, g.outputs.map((v) => v.name), constants);
   }
 
   /** The ISA of the native segments. */
@@ -99,7 +101,8 @@ export class HostSplit {
       throw e;
     }
     this.host.outputs.forEach((o, i) => env.set(o.name, outs[i]));
-    if (this.suffix) {
+    if (this.openSuffix) {
+      this.suffix ??= await this.openSuffix(new Map(this.suffixInputs.map((n) => [n, env.get(n)!.dims.length])));
       const sf = Object.fromEntries(this.suffix.inputNames.map((n) => [n, env.get(n)!]));
       for (const [k, t] of Object.entries(await this.suffix.run(sf))) env.set(k, t);
     }
@@ -120,41 +123,25 @@ export class HostSplit {
 
 /**
  * One side of the cut at topological position `cut` of `source`: 'prefix' keeps the nodes before
- * it with `outputs` as graph outputs; 'suffix' keeps the nodes after it, `newInputs` (values made
- * before the cut, and the host node's outputs) become graph inputs with one free dim per axis.
+ * it with `outputs` as graph outputs; 'suffix' keeps the nodes after it, and `newInputs` (values
+ * made before the cut, and the host node's outputs; name -> rank) become graph inputs with one
+ * free dim per axis.
  */
-function segment(source: Graph, cut: number, side: 'prefix' | 'suffix', outputs: string[], newInputs: string[] = []): Graph {
+function segment(source: Graph, cut: number, side: 'prefix' | 'suffix', outputs: string[], newInputs = new Map<string, number>()): Graph {
   const g = cloneGraph(source);
   g.topoSort();
   const drop = side === 'prefix' ? g.nodes.slice(cut) : g.nodes.slice(0, cut + 1);
   for (const n of drop) g.removeNode(n);
   g.outputs = outputs.map((n) => g.value(n));
-  for (const name of newInputs) {
+  for (const [name, rank] of newInputs) {
     const v = g.value(name);
     v.producer = undefined;
     v.data = undefined;
     // Free dims: the suffix plans per concrete dims, as any session does for symbolic inputs.
-    v.shape = Array.from({ length: v.shape?.length ?? rankOf(source, name) }, (_, i) => `${name}:${i}`);
+    v.shape = Array.from({ length: rank }, (_, i) => `${name}:${i}`);
     g.inputs.push(v);
   }
   // Inputs the segment no longer reads stay declared: the session feeds every input it was given.
   g.pruneValues();
   return g;
-}
-
-/** Rank of a value whose shape inference left it unknown (a host op's output): from the op's docs. */
-function rankOf(g: Graph, name: string): number {
-  const v = g.value(name);
-  const p = v.producer;
-  if (p?.op === 'NonMaxSuppression') return 2;
-  if (p?.op === 'NonZero') return 2;
-  if (p?.op === 'Compress') {
-    const x = p.inputs[0]?.shape;
-    return (resolveAttrs(p).axis as number[] | undefined)?.length ? x?.length ?? 1 : 1;
-  }
-  if (p?.op === 'Unique') {
-    const axis = resolveAttrs(p).axis as number[] | undefined;
-    return p.outputs[0] === v && axis?.length ? p.inputs[0]?.shape?.length ?? 1 : 1;
-  }
-  throw new GoldcrestError('E_SHAPE', `host split: the rank of '${name}' is unknown`);
 }

@@ -209,7 +209,7 @@ export class InferenceSession {
   private async runNow(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     if (this.released) throw new GoldcrestError('E_ARGUMENT', 'run() on a released InferenceSession; create a new session');
     const dims = this.checkFeeds(feeds);
-    const split = this.splits.get(this.planKey(dims.dims, dims.tensors));
+    const split = this.splits.size ? this.splits.get(this.planKey(dims.dims, dims.tensors)) : undefined;
     if (split) return this.runSplit(split, dims.tensors);
     let compiled: Compiled;
     try {
@@ -225,7 +225,7 @@ export class InferenceSession {
         await old.release();
         this.splits.delete(oldKey);
       }
-      this.splits.set(this.planKey(dims.dims, dims.tensors), made);
+      this.splits.set(this.planKey(dims.dims, dims.tensors), made);  // keyed after lowering: it may have learned value inputs
       return this.runSplit(made, dims.tensors);
     }
     const arrays = compiled.plan.inputs.map((p) => dims.tensors[p.name].data as ArrayBufferView);
