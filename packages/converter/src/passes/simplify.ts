@@ -2,7 +2,7 @@
  * Layout-independent clean-ups: ops that compute nothing, Transposes that are really Reshapes,
  * and Reshape chains. Symbolic dims (a dynamic batch) are handled through Reshape's `0` (copy).
  */
-import { type Dim, type Node, type Shape, Tensor, permOf, resolveAttrs } from '@goldcrest/core-ir';
+import { type Dim, type Node, type Shape, Tensor, isFloat, permOf, resolveAttrs } from '@goldcrest/core-ir';
 import { type Rule, any, bypass, op, removeIfDead, replaceNode } from '@goldcrest/rewrite';
 
 /** True for a spelled-out identity permutation (an empty perm means "reverse", never identity). */
@@ -103,17 +103,6 @@ export const reshapeReshapeRule: Rule = {
   },
 };
 
-const FLOAT_TYPES = new Set(['float32', 'float16', 'float64']);
-
-/** Every element of a constant tensor, as numbers (undefined for a non-constant or non-numeric value). */
-function constantValues(v: { data?: Tensor } | undefined): number[] | undefined {
-  const d = v?.data?.data;
-  if (!d || typeof d === 'string' || d instanceof BigInt64Array || d instanceof BigUint64Array) return undefined;
-  // float16 is stored as raw bits: only float32/float64 exponents are read here.
-  if (v!.data!.type !== 'float32' && v!.data!.type !== 'float64') return undefined;
-  return Array.from(d as ArrayLike<number>);
-}
-
 /**
  * Pow(x, 2) -> Mul(x, x) for floating x and a constant exponent whose elements are all 2 and that
  * does not broadcast x up: x*x is what a correctly rounded pow(x, 2) returns, at elementwise-Mul
@@ -125,8 +114,11 @@ export const powSquareRule: Rule = {
   pattern: op('Pow', [any('x'), any('e')]),
   rewrite: (m, g) => {
     const x = m.values.x;
-    const e = constantValues(m.values.e);
-    if (!e || e.length === 0 || !e.every((v) => v === 2) || !FLOAT_TYPES.has(x.dtype)) return false;
+    // A float32/float64 initializer exponent (float16 holds raw bits).
+    const t = m.values.e.data;
+    if (!t || (t.type !== 'float32' && t.type !== 'float64') || !isFloat(x.dtype)) return false;
+    const e = t.toNumbers();
+    if (e.length === 0 || !e.every((v) => v === 2)) return false;
     if (!sameShape(x.shape, m.root.outputs[0].shape)) return false;
     replaceNode(g, m.root, 'Mul', [x, x]);
     return true;

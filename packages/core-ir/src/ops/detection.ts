@@ -7,7 +7,7 @@ import { defineOp } from './schema.js';
 import { req, where } from './util.js';
 import { shapeError } from '../errors.js';
 
-const num = (t: Tensor | undefined, dflt: number): number => (t && t.size > 0 ? Number((t.data as ArrayLike<number | bigint>)[0]) : dflt);
+const num = (t: Tensor | undefined, dflt: number): number => (t && t.size > 0 ? t.toNumbers()[0] : dflt);
 
 /** [y1, x1, y2, x2] corners (any diagonal, normalised to min/max) of box `i` of `b`. */
 function corners(b: Tensor, base: number, centerPoint: boolean): [number, number, number, number] {
@@ -63,6 +63,10 @@ export function nonMaxSuppression(boxes: Tensor, scores: Tensor, maxPerClass: nu
 
 const FLOATS = new Set(['float32', 'float64']);
 
+/** The op on its input tensors (optional ones may be undefined) and attributes. */
+const evaluateNms = ([boxes, scores, m, io, st]: (Tensor | undefined)[], centerPointBox: unknown): Tensor =>
+  nonMaxSuppression(boxes!, scores!, num(m, 0), num(io, 0), st ? num(st, 0) : undefined, centerPointBox === 1);
+
 defineOp({
   name: 'NonMaxSuppression',
   doc: 'int64 [selected, 3] (batch, class, box) indices kept by greedy per-class IoU suppression.',
@@ -85,13 +89,8 @@ defineOp({
     const vals = ctx.inputs.map((x) => x?.value);
     const present = ctx.inputs.map((x, i) => i < 2 || x !== undefined);
     // The length is known when every given input's value is.
-    if (vals.every((v, i) => !present[i] || v)) {
-      const [bx, scv, m, io, st] = vals;
-      const y = nonMaxSuppression(bx!, scv!, num(m, 0), num(io, 0), st ? num(st, 0) : undefined, ctx.attrs.center_point_box === 1);
-      return [{ dtype: 'int64', shape: [...y.dims] }];
-    }
+    if (vals.every((v, i) => !present[i] || v)) return [{ dtype: 'int64', shape: [...evaluateNms(vals, ctx.attrs.center_point_box).dims] }];
     return [{ dtype: 'int64', shape: undefined }];
   },
-  evaluate: ([boxes, scores, m, io, st], attrs) =>
-    [nonMaxSuppression(boxes!, scores!, num(m, 0), num(io, 0), st ? num(st, 0) : undefined, attrs.center_point_box === 1)],
+  evaluate: (ins, attrs) => [evaluateNms(ins, attrs.center_point_box)],
 });

@@ -8,10 +8,9 @@ import type { TfNode } from '../node.js';
 import type { TfOpTable } from '../registry.js';
 
 /** Kept box indices [K] (int64) and K as int64 [1], for one-class NMS. */
-function selectBoxes(n: TfNode): { idx: Value; count: Value; scores: Value } {
+function selectBoxes(n: TfNode, maxOut: number): { idx: Value; count: Value; scores: Value } {
   const boxes = n.req(0, 'boxes');
   const scores = n.req(1, 'scores');
-  const [maxOut] = n.constNumbers(2, 'max_output_size');
   const b3 = n.helper('Unsqueeze', [boxes, n.int64Constant('batch_axis', [0])], 'boxes3d');
   const s3 = n.helper('Unsqueeze', [scores, n.int64Constant('batch_class_axes', [0, 1])], 'scores3d');
   const sel = n.helper('NonMaxSuppression', [b3, s3, n.int64Constant('max_output', [maxOut]), n.req(3, 'iou_threshold'), n.req(4, 'score_threshold')],
@@ -35,7 +34,7 @@ function lowerNms(n: TfNode, v5: boolean): void {
     if (!sigma || sigma.toNumbers().some((s) => s !== 0)) throw n.fail('soft NMS (soft_nms_sigma != 0) is not supported; only a constant sigma of 0 (hard NMS)');
   }
   const [maxOut] = n.constNumbers(2, 'max_output_size');
-  const { idx, count, scores } = selectBoxes(n);
+  const { idx, count, scores } = selectBoxes(n, maxOut);
   padTo(n, idx, count, maxOut, n.output(0), 'indices');
   if (v5) padTo(n, n.helper('Gather', [scores, idx], 'kept_scores', { axis: 0 }), count, maxOut, n.output(1), 'scores');
   const valid = n.output(v5 ? 2 : 1);
