@@ -1,4 +1,4 @@
-import { GoldcrestError, type Graph, type Tensor, cloneGraph, feedError, inferShapes, isStatic, shapeError } from '@goldcrest/core-ir';
+import { GoldcrestError, type Graph, type Tensor, cloneGraph, inferShapes, isStatic, shapeError } from '@goldcrest/core-ir';
 import { parseInputFiles, parseInputShapes } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -7,7 +7,7 @@ import { randomTensorOf, rng } from '../random.js';
 import { defaultThreads, openModel } from '../session.js';
 import { type LatencyStats, fmtShape, latencyStats } from '../stats.js';
 import { type OpProfile, formatProfile, summarizeProfile } from './profile.js';
-import { decodeFeed, inlineFeed } from './run.js';
+import { decodeFeed, inlineFeed, modelInput } from './run.js';
 
 export interface BenchFlags {
   threads?: number;
@@ -104,9 +104,7 @@ export async function benchCommand(model: string, flags: BenchFlags, io: Io): Pr
   try {
     for (const f of files) {
       if (!f.values) continue;
-      const input = graph.inputs.find((v) => v.name === f.name);
-      if (!input) throw feedError(`--input ${f.name}=${f.path}: the model has no input '${f.name}' (inputs: ${graph.inputs.map((v) => v.name).join(', ')})`);
-      given[f.name!] = inlineFeed({ ...f, values: f.values }, input);
+      given[f.name!] = inlineFeed({ ...f, values: f.values }, modelInput(graph, f.name!, f.path));
     }
     const filledFreeDims = fillFreeDims(graph, shapes);
     const feeds = { ...randomFeeds(graph, shapes, flags.seed ?? 1), ...given };

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { type DType, GoldcrestError, Tensor, type Value, decodeNpy, encodeNpy, feedError, floatToHalfBits, isStatic, numel, writeFileAtomicSync } from '@goldcrest/core-ir';
+import { type DType, GoldcrestError, type Graph, Tensor, type Value, decodeNpy, encodeNpy, feedError, floatToHalfBits, isStatic, numel, writeFileAtomicSync } from '@goldcrest/core-ir';
 import { type InputSpec, parseInputFiles, sanitizeName } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -60,8 +60,7 @@ export async function runCommand(model: string, flags: RunFlags, io: Io): Promis
         }
         name = graph.inputs[0].name;
       }
-      const input = graph.inputs.find((v) => v.name === name);
-      if (!input) throw feedError(`--input ${name}=${t.path}: the model has no input '${name}' (inputs: ${graph.inputs.map((v) => v.name).join(', ')})`);
+      const input = modelInput(graph, name, t.path);
       if (name in feeds) throw new UsageError(`input '${name}' given twice`);
       const tensor = t.tensor ?? inlineFeed({ ...t, values: t.values! }, input);
       if (input.dtype !== tensor.type) {
@@ -102,6 +101,13 @@ export async function runCommand(model: string, flags: RunFlags, io: Io): Promis
   } finally {
     await session.release();
   }
+}
+
+/** The model input an `--input name=...` spec names; E_FEED listing the inputs otherwise. */
+export function modelInput(graph: Graph, name: string, path: string): Value {
+  const input = graph.inputs.find((v) => v.name === name);
+  if (!input) throw feedError(`--input ${name}=${path}: the model has no input '${name}' (inputs: ${graph.inputs.map((v) => v.name).join(', ')})`);
+  return input;
 }
 
 /**
